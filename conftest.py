@@ -1,0 +1,143 @@
+"""Shared fixtures: one agency with every role, a second agency, and a partner of each.
+
+Every view is tested from each side: officer, coordinator, partner (own and other
+organisation), another agency's officer, and an anonymous visitor.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings: Any, tmp_path: Any) -> None:
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SMS_BACKEND = "locmem"
+    settings.DEMO_MODE = False
+
+
+@pytest.fixture
+def agency(db: Any) -> Any:
+    from showup.core.models import Agency
+
+    return Agency.objects.create(name="County Sheriff", slug="county", email="unit@example.org")
+
+
+@pytest.fixture
+def other_agency(db: Any) -> Any:
+    from showup.core.models import Agency
+
+    return Agency.objects.create(name="City Police", slug="city")
+
+
+@pytest.fixture
+def store(agency: Any) -> Any:
+    from showup.core.models import PartnerOrganisation
+
+    return PartnerOrganisation.objects.create(agency=agency, name="FreshMart", kind="store")
+
+
+@pytest.fixture
+def hospital(agency: Any) -> Any:
+    from showup.core.models import PartnerOrganisation
+
+    return PartnerOrganisation.objects.create(agency=agency, name="Mercy Children's", kind="hospital")
+
+
+@pytest.fixture
+def make_user(db: Any) -> Callable[..., Any]:
+    from showup.core.models import User
+
+    def make(username: str, role: str, agency: Any, partner_org: Any = None, **extra: Any) -> Any:
+        return User.objects.create_user(
+            username=username,
+            password=PASSWORD,
+            role=role,
+            agency=agency,
+            partner_org=partner_org,
+            email=f"{username}@example.org",
+            first_name=username.title(),
+            **extra,
+        )
+
+    return make
+
+
+@pytest.fixture
+def officer(make_user: Callable[..., Any], agency: Any) -> Any:
+    return make_user("olivia", "officer", agency)
+
+
+@pytest.fixture
+def officer2(make_user: Callable[..., Any], agency: Any) -> Any:
+    return make_user("oscar", "officer", agency)
+
+
+@pytest.fixture
+def coordinator(make_user: Callable[..., Any], agency: Any) -> Any:
+    return make_user("cora", "coordinator", agency)
+
+
+@pytest.fixture
+def partner(make_user: Callable[..., Any], agency: Any, store: Any) -> Any:
+    return make_user("pat", "partner", agency, partner_org=store)
+
+
+@pytest.fixture
+def other_partner(make_user: Callable[..., Any], agency: Any, hospital: Any) -> Any:
+    return make_user("nina", "partner", agency, partner_org=hospital)
+
+
+@pytest.fixture
+def outsider(make_user: Callable[..., Any], other_agency: Any) -> Any:
+    """An officer of another agency: sees nothing of ours."""
+    return make_user("otto", "officer", other_agency)
+
+
+@pytest.fixture
+def login(client: Any) -> Callable[[Any], Any]:
+    def do(user: Any) -> Any:
+        client.force_login(user)
+        return client
+
+    return do
+
+
+@pytest.fixture
+def report_data() -> Callable[..., dict[str, Any]]:
+    """Valid service-level data for a report, overridable per test."""
+    from django.utils import timezone
+
+    def make(kind: str = "found", **overrides: Any) -> dict[str, Any]:
+        base: dict[str, Any] = {
+            "given_name": "Mateo",
+            "family_name": "" if kind == "found" else "Alvarez",
+            "sex": "male",
+            "hair": "short brown",
+            "clothing": "red t-shirt, blue shorts",
+            "carrying": "toy truck",
+            "languages": ["es", "en"],
+            "lat": 34.0522,
+            "lon": -118.2437,
+            "place": "Main St near the donut shop",
+            "seen_at": timezone.now() - timedelta(minutes=20 if kind == "missing" else 5),
+        }
+        if kind == "found":
+            base.update({"age_min": 3, "age_max": 5, "safe_location": "Patrol car 12"})
+        else:
+            base.update({"age_years": 4, "guardian_name": "Lucia Alvarez",
+                         "guardian_phone": "+15550001111", "guardian_email": "lucia@example.org"})
+        base.update(overrides)
+        return base
+
+    return make

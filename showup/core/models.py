@@ -1,0 +1,146 @@
+"""Agencies, partner organisations, staff accounts, the append-only audit log, in-app notices."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Agency(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(unique=True)
+    retention_days = models.PositiveIntegerField(
+        _("retention period (days)"),
+        default=settings.RETENTION_DAYS_DEFAULT,
+        help_text=_("Personal data of closed reports is purged after this many days."),
+    )
+    email = models.EmailField(_("unit email"), blank=True)
+
+    class Meta:
+        verbose_name_plural = "agencies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerOrganisation(models.Model):
+    class Kind(models.TextChoices):
+        STORE = "store", _("Store")
+        HOSPITAL = "hospital", _("Hospital")
+        EVENT = "event", _("Event")
+        SCHOOL = "school", _("School")
+        OTHER = "other", _("Other")
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="partners")
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    OFFICER = "officer", _("Officer")
+    COORDINATOR = "coordinator", _("Coordinator")
+    PARTNER = "partner", _("Partner staff")
+    ADMIN = "admin", _("Agency admin")
+
+
+class User(AbstractUser):
+    """A staff account. Guardians and the public never have one."""
+
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="users", null=True, blank=True
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.OFFICER)
+    partner_org = models.ForeignKey(
+        PartnerOrganisation,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        null=True,
+        blank=True,
+        help_text=_("Only for partner staff."),
+    )
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    badge_number = models.CharField(_("badge number"), max_length=32, blank=True)
+
+    @property
+    def is_officer(self) -> bool:
+        return self.role == Role.OFFICER
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role in (Role.COORDINATOR, Role.ADMIN)
+
+    @property
+    def is_partner(self) -> bool:
+        return self.role == Role.PARTNER
+
+    @property
+    def is_agency_staff(self) -> bool:
+        """Officers, coordinators and admins: they see every report of their agency."""
+        return self.role in (Role.OFFICER, Role.COORDINATOR, Role.ADMIN) and self.agency_id is not None
+
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class AuditQuerySet(models.QuerySet["AuditEntry"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("audit entries are never edited")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("audit entries are never deleted")
+
+
+class AuditEntry(models.Model):
+    """One staff view or change of a child's record (or any other audited act).
+
+    Append-only: the model refuses updates and deletes, and on PostgreSQL a trigger refuses them
+    too (migration 0002), so not even a bulk query can rewrite history.
+    """
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=100, db_index=True)
+    object_type = models.CharField(max_length=50, blank=True)
+    object_id = models.CharField(max_length=64, blank=True, db_index=True)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    objects: ClassVar[AuditQuerySet] = AuditQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("audit entries are never edited")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("audit entries are never deleted")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}:{self.object_id}"
+
+
+class Notice(models.Model):
+    """An in-app notification for one staff member."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    created_at = models.DateTimeField(auto_now_add=True)
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ReuniteConfig(AppConfig):
+    name = "showup.reunite"
+    label = "reunite"
+    verbose_name = "Reunite"

@@ -1,0 +1,205 @@
+"""Missing and found child reports, candidate matches, the verified hand-off, timeline notes."""
+
+from __future__ import annotations
+
+import secrets
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from showup.core.models import Agency, PartnerOrganisation
+
+REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"  # no look-alikes: a guardian reads it on a phone
+
+
+def new_reference() -> str:
+    body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+    return f"{body[:3]}-{body[3:]}"
+
+
+def new_status_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Sex(models.TextChoices):
+    MALE = "male", _("Boy")
+    FEMALE = "female", _("Girl")
+    UNKNOWN = "unknown", _("Not sure / other")
+
+
+class ReportQuerySet(models.QuerySet["Report"]):
+    def open(self) -> ReportQuerySet:
+        return self.filter(status__in=Report.OPEN_STATUSES)
+
+    def for_agency(self, agency_id: int) -> ReportQuerySet:
+        return self.filter(agency_id=agency_id)
+
+
+class Report(models.Model):
+    class Kind(models.TextChoices):
+        MISSING = "missing", _("Missing child")
+        FOUND = "found", _("Found child")
+
+    class Situation(models.TextChoices):
+        LOST = "lost", _("Lost or separated")
+        ALONE = "alone", _("Alone, welfare check")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Searching")
+        MATCHED = "matched", _("Match confirmed, hand-off pending")
+        REUNITED = "reunited", _("Reunited")
+        CANCELLED = "cancelled", _("Cancelled")
+        CLOSED = "closed", _("Closed")
+
+    OPEN_STATUSES: ClassVar[tuple[str, ...]] = (Status.OPEN, Status.MATCHED)
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="reports")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    situation = models.CharField(
+        max_length=10, choices=Situation.choices, default=Situation.LOST, blank=True
+    )
+    reference = models.CharField(max_length=12, unique=True, default=new_reference)
+    status_token = models.CharField(max_length=64, unique=True, default=new_status_token)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+
+    # The child, as reported (any script, any case).
+    given_name = models.CharField(_("first name"), max_length=100, blank=True)
+    family_name = models.CharField(_("family name"), max_length=100, blank=True)
+    other_names = models.JSONField(_("other names"), default=list, blank=True)
+    age_years = models.DecimalField(
+        _("age"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    age_min = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    age_max = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices, blank=True)
+    height_cm = models.PositiveSmallIntegerField(_("height (cm)"), null=True, blank=True)
+    hair = models.CharField(_("hair"), max_length=200, blank=True)
+    clothing = models.CharField(_("clothing"), max_length=500, blank=True)
+    carrying = models.CharField(_("carrying"), max_length=300, blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    description = models.TextField(_("anything else"), blank=True)
+    photo = models.CharField(max_length=200, blank=True)  # file name under PRIVATE_MEDIA_ROOT
+
+    # Where and when: last seen (missing) or found (found).
+    lat = models.FloatField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    place = models.CharField(_("place"), max_length=300, blank=True)
+    seen_at = models.DateTimeField(_("time"))
+    safe_location = models.CharField(
+        _("where the child is kept safe now"), max_length=300, blank=True
+    )
+
+    # The guardian (missing reports filed by the public or a partner).
+    guardian_name = models.CharField(_("your name"), max_length=200, blank=True)
+    guardian_phone = models.CharField(_("phone"), max_length=32, blank=True)
+    guardian_email = models.EmailField(_("email"), blank=True)
+    guardian_language = models.CharField(max_length=10, default="en")
+
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    partner_org = models.ForeignKey(
+        PartnerOrganisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+    )
+    holding_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="held_reports",
+        help_text=_("The officer with the child (found reports)."),
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    cancel_reason = models.CharField(max_length=300, blank=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+
+    objects: ClassVar[ReportQuerySet] = ReportQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["agency", "status", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.reference}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    def child_label(self) -> str:
+        """How staff refer to the child: the reported name or a description."""
+        name = " ".join(p for p in (self.given_name, self.family_name) if p)
+        return name or str(_("Unnamed child"))
+
+
+class Candidate(models.Model):
+    """A proposed pairing of one missing and one found report, with the engine's evidence."""
+
+    class Decision(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REJECTED = "rejected", _("Rejected")
+
+    missing = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="candidates_as_missing")
+    found = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="candidates_as_found")
+    score = models.FloatField()
+    engine_match = models.BooleanField(default=False)
+    reasons = models.JSONField(default=list)
+    decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PROPOSED)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-score"]
+        constraints = [
+            models.UniqueConstraint(fields=["missing", "found"], name="one_candidate_per_pair")
+        ]
+
+
+class Handoff(models.Model):
+    """The verified hand-off of a found child to the adult of a confirmed match."""
+
+    class IdType(models.TextChoices):
+        DRIVING_LICENCE = "driving_licence", _("Driving licence")
+        STATE_ID = "state_id", _("State ID card")
+        PASSPORT = "passport", _("Passport")
+        CONSULAR = "consular", _("Consular ID")
+        OTHER = "other", _("Other photo ID")
+
+    candidate = models.OneToOneField(Candidate, on_delete=models.CASCADE, related_name="handoff")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    id_checked = models.BooleanField(default=False)
+    id_type = models.CharField(max_length=20, choices=IdType.choices, blank=True)
+    id_last4 = models.CharField(max_length=4, blank=True)
+    child_recognises = models.BooleanField(default=False)
+    guardian_knowledge = models.BooleanField(default=False)
+    guardian_knowledge_note = models.CharField(max_length=300, blank=True)
+    released_to = models.CharField(max_length=200, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def is_complete(self) -> bool:
+        return self.id_checked and self.child_recognises and self.guardian_knowledge
+
+
+class TimelineNote(models.Model):
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
