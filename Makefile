@@ -1,0 +1,48 @@
+# showup: `make demo` sets everything up and serves http://127.0.0.1:8000/; `make test` runs the suite.
+SHELL := /bin/bash
+PY := .venv/bin/python
+export PYENV_VERSION := 3.12
+
+.PHONY: demo test test-postgres lint bench venv browser db serve clean messages
+
+venv: .venv/.synced
+.venv/.synced: pyproject.toml uv.lock
+	@scripts/bootstrap.sh
+	@touch $@
+
+db: venv
+	$(PY) manage.py migrate --noinput
+
+# The demo has its own database file, made anew each time (the audit log is append-only, so
+# demo data is never deleted row by row).
+DEMO_ENV := SHOWUP_DEMO=1 SHOWUP_SQLITE_PATH=var/demo.sqlite3
+demo: venv
+	@mkdir -p var && rm -f var/demo.sqlite3 var/demo.sqlite3-wal var/demo.sqlite3-shm
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v0
+	$(DEMO_ENV) $(PY) manage.py seed_demo
+	@echo "showup demo at http://127.0.0.1:8000/ (Ctrl-C to stop)"
+	$(DEMO_ENV) $(PY) manage.py runserver --insecure --noreload 127.0.0.1:8000
+
+browser:
+	@scripts/ensure-chromium.sh
+
+test: venv browser
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: venv browser
+	scripts/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy matching showup
+
+bench: venv
+	$(PY) bench/run.py
+
+messages: venv
+	$(PY) manage.py makemessages -l es --ignore=.venv --ignore=var
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf var .venv

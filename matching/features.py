@@ -1,0 +1,333 @@
+"""Per-report profiles and per-field comparison levels of a (missing, found) pair.
+
+Each field yields one categorical level (e.g. name="nickname", age="in"); the scorer turns
+levels into log-likelihood ratios (Fellegi–Sunter) learnt by bench/fit_weights.py.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from matching.names import LEVEL_WORD, Level, best_match, name_tokens
+from matching.report import ChildReport
+from matching.text import fold
+from matching.vocab import Garment, colours_agree, garments, hair, items, same_garment
+
+EARTH_KM = 6371.0
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """Everything the comparison needs about one report, computed once."""
+
+    report: ChildReport
+    given: tuple[str, ...]  # folded tokens of given name and other names
+    family: tuple[str, ...]
+    shown: dict[str, str]  # folded token -> the word as written, for reasons
+    age_lo: float | None  # missing: age_years twice; found: the estimate
+    age_hi: float | None
+    sex: str
+    garments: tuple[Garment, ...]
+    items: frozenset[str]
+    hair_colour: frozenset[str]
+    hair_style: frozenset[str]
+    languages: frozenset[str]
+
+
+def _shown(*texts: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for text in texts:
+        for word in text.split():
+            for tok in fold(word).split():
+                out.setdefault(tok, word.strip(",.;"))
+    return out
+
+
+def _age_range(r: ChildReport) -> tuple[float | None, float | None]:
+    if r.age_years is not None:
+        return r.age_years, r.age_years
+    lo, hi = r.age_min, r.age_max
+    if lo is None and hi is None:
+        return None, None
+    lo = hi if lo is None else lo
+    hi = lo if hi is None else hi
+    assert lo is not None and hi is not None
+    return min(lo, hi), max(lo, hi)
+
+
+def _languages(codes: tuple[str, ...]) -> frozenset[str]:
+    # English is spoken by nearly everyone in the data we serve, so it tells nothing.
+    primary = {c.split("-")[0].split("_")[0].strip().lower() for c in codes}
+    return frozenset(primary - {"en", ""})
+
+
+def profile(r: ChildReport) -> Profile:
+    """Precompute the comparable parts of a report."""
+    lo, hi = _age_range(r)
+    hc, hs = hair(r.hair)
+    return Profile(
+        report=r,
+        given=tuple(name_tokens(r.given_name, *r.other_names)),
+        family=tuple(name_tokens(r.family_name)),
+        shown=_shown(r.given_name, *r.other_names, r.family_name),
+        age_lo=lo,
+        age_hi=hi,
+        sex=r.sex if r.sex in ("male", "female") else "",
+        garments=garments(r.clothing),
+        items=items(r.carrying),
+        hair_colour=hc,
+        hair_style=hs,
+        languages=_languages(r.languages),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Level_:
+    """One field's comparison: its level and a reason to show (None: nothing worth saying)."""
+
+    field: str
+    level: str
+    reason: str | None = None
+
+
+# ---- names -----------------------------------------------------------------------------
+
+
+def _name_level(m: Profile, f: Profile) -> Level_:
+    if not m.given or not f.given:
+        return Level_("name", "none")
+    hit = best_match(list(f.given), list(m.given))
+    if hit is None:
+        return Level_("name", "differ", f"name {_show(f, f.given[0])} ≠ {_show(m, m.given[0])}")
+    label = {Level.EXACT: "exact", Level.NICKNAME: "nickname", Level.PHONETIC: "phonetic",
+             Level.FUZZY: "fuzzy", Level.PREFIX: "prefix"}[hit.level]
+    said, known = _show(f, hit.said), _show(m, hit.known)
+    if hit.level == Level.EXACT:
+        return Level_("name", label, f"name {said}")
+    return Level_("name", label, f"{LEVEL_WORD[hit.level]} {said} ~ {known}")
+
+
+def _family_level(m: Profile, f: Profile) -> Level_:
+    if not m.family or not f.family:
+        return Level_("family", "none")
+    hit = best_match(list(f.family), list(m.family))
+    if hit is None or hit.level <= Level.PREFIX:
+        return Level_("family", "differ", f"family name {_show(f, f.family[0])} ≠ "
+                      f"{_show(m, m.family[0])}")
+    if hit.level == Level.EXACT:
+        return Level_("family", "same", f"family name {_show(f, hit.said)}")
+    return Level_("family", "similar", f"family name {_show(f, hit.said)} ~ "
+                  f"{_show(m, hit.known)}")
+
+
+def _show(p: Profile, tok: str) -> str:
+    return p.shown.get(tok, tok)
+
+
+# ---- age, sex, body --------------------------------------------------------------------
+
+
+def _fmt_age(x: float) -> str:
+    return f"{x:g}"
+
+
+def _age_level(m: Profile, f: Profile) -> Level_:
+    if m.age_lo is None or f.age_lo is None or m.age_hi is None or f.age_hi is None:
+        return Level_("age", "none")
+    # Distance between the two ranges; an officer's estimate errs more for older children,
+    # so the gap is measured in units that grow with age.
+    gap = max(0.0, f.age_lo - m.age_hi, m.age_lo - f.age_hi)
+    scale = 1.0 + 0.08 * max(m.age_hi, f.age_hi)
+    g = gap / scale
+    est = (
+        _fmt_age(f.age_lo)
+        if f.age_lo == f.age_hi
+        else f"{_fmt_age(f.age_lo)}–{_fmt_age(f.age_hi)}"
+    )
+    age = _fmt_age(m.age_lo) if m.age_lo == m.age_hi else f"{m.age_lo:g}–{m.age_hi:g}"
+    if gap == 0:
+        return Level_("age", "in", f"age {age} within estimate {est}")
+    level = "near" if g <= 0.8 else ("off" if g <= 1.8 else "far")
+    return Level_("age", level, f"age {age} outside estimate {est}")
+
+
+def _sex_level(m: Profile, f: Profile) -> Level_:
+    if not m.sex or not f.sex:
+        return Level_("sex", "none")
+    if m.sex == f.sex:
+        return Level_("sex", "same")
+    return Level_("sex", "differ", "sex differs")
+
+
+def _height_level(m: Profile, f: Profile) -> Level_:
+    a, b = m.report.height_cm, f.report.height_cm
+    if a is None or b is None:
+        return Level_("height", "none")
+    d = abs(a - b)
+    level = "close" if d <= 6 else ("near" if d <= 15 else "far")
+    return Level_("height", level, f"height {b:g} vs {a:g} cm")
+
+
+def _hair_levels(m: Profile, f: Profile) -> list[Level_]:
+    out: list[Level_] = []
+    said = f"hair: {f.report.hair} ~ {m.report.hair}"
+    c = colours_agree(m.hair_colour, f.hair_colour)
+    if c is None:
+        out.append(Level_("hair_colour", "none"))
+    else:
+        out.append(Level_("hair_colour", "same" if c else "differ",
+                          said if c else f"hair differs: {f.report.hair} vs {m.report.hair}"))
+    s = colours_agree(m.hair_style, f.hair_style)
+    if s is None:
+        out.append(Level_("hair_style", "none"))
+    else:
+        out.append(Level_("hair_style", "same" if s else "differ", said if s and not c else None))
+    return out
+
+
+# ---- clothing, items, languages --------------------------------------------------------
+
+
+def _clothing_level(m: Profile, f: Profile) -> list[Level_]:
+    if not m.garments or not f.garments:
+        return [Level_("clothing", "none"), Level_("clothing_conflict", "none")]
+    matched: list[tuple[Garment, Garment]] = []
+    conflicts: list[tuple[Garment, Garment]] = []
+    used: set[int] = set()
+    for g in f.garments:
+        best: tuple[int, Garment, bool | None] | None = None
+        for j, h in enumerate(m.garments):
+            if j in used or not same_garment(g, h):
+                continue
+            agree = colours_agree(g.colours, h.colours)
+            rank = 2 if agree else (1 if agree is None else 0)
+            if best is None or rank > (2 if best[2] else (1 if best[2] is None else 0)):
+                best = (j, h, agree)
+        if best is None:
+            continue
+        used.add(best[0])
+        if best[2] is False:
+            conflicts.append((g, best[1]))
+        elif best[2]:
+            matched.append((g, best[1]))
+    n = len(matched)
+    level = "0" if n == 0 else ("1" if n == 1 else ("2" if n == 2 else "3"))
+    reason = None
+    if matched:
+        reason = "clothing: " + ", ".join(
+            a.words if a.words == b.words else f"{a.words} ~ {b.words}" for a, b in matched
+        )
+    k = len(conflicts)
+    clevel = "0" if k == 0 else ("1" if k == 1 else "2")
+    creason = None
+    if conflicts:
+        creason = "clothing differs: " + ", ".join(f"{a.words} vs {b.words}" for a, b in conflicts)
+    return [Level_("clothing", level, reason), Level_("clothing_conflict", clevel, creason)]
+
+
+def _items_level(m: Profile, f: Profile) -> Level_:
+    if not m.items or not f.items:
+        return Level_("carrying", "none")
+    fr, mr = f.report.carrying, m.report.carrying
+    if m.items & f.items:
+        same = fold(fr) == fold(mr)
+        return Level_("carrying", "same", f"carrying {fr}" if same else f"carrying: {fr} ~ {mr}")
+    return Level_("carrying", "differ", f"carrying differs: {fr} vs {mr}")
+
+
+def _language_level(m: Profile, f: Profile) -> Level_:
+    if not m.languages or not f.languages:
+        if m.languages or f.languages:
+            return Level_("languages", "one")
+        return Level_("languages", "none")
+    common = m.languages & f.languages
+    if common:
+        return Level_("languages", "shared", "speaks " + ", ".join(sorted(common)))
+    return Level_("languages", "differ", "languages differ")
+
+
+# ---- place and time --------------------------------------------------------------------
+
+
+def km_between(a: ChildReport, b: ChildReport) -> float | None:
+    """Great-circle distance in km, None when either has no coordinates."""
+    if a.lat is None or a.lon is None or b.lat is None or b.lon is None:
+        return None
+    p1, p2 = math.radians(a.lat), math.radians(b.lat)
+    dp, dl = p2 - p1, math.radians(b.lon - a.lon)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _fmt_hours(h: float) -> str:
+    h = abs(h)
+    if h < 1:
+        return f"{round(h * 60)} min"
+    if h < 48:
+        return f"{h:.0f} h"
+    return f"{h / 24:.0f} days"
+
+
+def _fmt_km(d: float) -> str:
+    return f"{d:.1f} km" if d < 10 else f"{d:.0f} km"
+
+
+def _time_level(hours: float) -> str:
+    # The found time may precede last seen (the donut story: found before anyone reported
+    # him missing, and "last seen" is a guardian's guess), so small negative gaps are normal;
+    # a found time long before last seen is evidence against.
+    if hours < -6:
+        return "before_long"
+    if hours < -0.5:
+        return "before"
+    h = abs(hours)
+    return "0" if h <= 3 else ("1" if h <= 24 else ("2" if h <= 96 else "3"))
+
+
+def _place_level(d: float, hours: float) -> str:
+    # A child on foot covers about 1 km/h; after a disaster children are carried to shelters
+    # tens of km away days later.
+    h = abs(hours)
+    walk = 1.5 + 1.5 * h
+    if d <= 1.0 and h <= 6:
+        return "here"
+    if d <= walk and h <= 24:
+        return "walk"
+    if h <= 24:
+        return "far_soon" if d <= 60 else "implausible"
+    if d <= 15:
+        return "near_late"
+    return "far_late" if d <= 80 else "implausible"
+
+
+def _where_when(m: Profile, f: Profile) -> list[Level_]:
+    hours = (f.report.time - m.report.time).total_seconds() / 3600.0
+    tl = _time_level(hours)
+    when = (
+        f"{_fmt_hours(hours)} later"
+        if hours >= 0
+        else f"found {_fmt_hours(hours)} before last seen"
+    )
+    d = km_between(m.report, f.report)
+    tlev = Level_("time", tl, when if tl == "before_long" else None)
+    if d is None:
+        return [tlev, Level_("place", "none", when)]
+    return [tlev, Level_("place", _place_level(d, hours), f"{_fmt_km(d)} apart, {when}")]
+
+
+def compare(m: Profile, f: Profile) -> list[Level_]:
+    """All field levels of a (missing, found) pair."""
+    out = [
+        _name_level(m, f),
+        _family_level(m, f),
+        _age_level(m, f),
+        _sex_level(m, f),
+        _height_level(m, f),
+        *_hair_levels(m, f),
+        *_clothing_level(m, f),
+        _items_level(m, f),
+        _language_level(m, f),
+        *_where_when(m, f),
+    ]
+    return out

@@ -1,0 +1,550 @@
+"""Report forms: they validate and tidy what people type, nothing more.
+
+Business rules (who may file, which agency, matching) live in views and services. Every error
+is worded for the person who made it, in their language, and a form with errors re-renders
+everything that was typed (a file input is the one thing a browser cannot re-fill, so the photo
+message says so).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from PIL import Image
+
+from showup.core.photos import clean_photo as check_photo
+from showup.reunite.models import Report, Sex
+
+# Common languages in the communities we serve, as BCP 47 codes with their own names (a
+# frightened parent looks for their language written in it).
+LANGUAGE_CHOICES: list[tuple[str, str]] = [
+    ("en", "English"),
+    ("es", "Español"),
+    ("zh", "中文"),
+    ("vi", "Tiếng Việt"),
+    ("ko", "한국어"),
+    ("tl", "Tagalog"),
+    ("ar", "العربية"),
+    ("ru", "Русский"),
+    ("fr", "Français"),
+    ("ht", "Kreyòl ayisyen"),
+    ("pt", "Português"),
+    ("hi", "हिन्दी"),
+    ("ja", "日本語"),
+]
+KNOWN_LANGUAGES = {code for code, _name in LANGUAGE_CHOICES}
+
+SEEN_AT_FORMAT = "%Y-%m-%dT%H:%M"
+FUTURE_TOLERANCE = timedelta(minutes=10)
+MAX_REPORT_AGE = timedelta(days=30)
+PHONE_ALLOWED = re.compile(r"^[0-9+\-(). ]+$")
+
+
+def now_local_input() -> str:
+    return timezone.localtime().strftime(SEEN_AT_FORMAT)
+
+
+def split_names(text: str) -> list[str]:
+    return [part.strip() for part in re.split(r"[,;\n]", text) if part.strip()]
+
+
+def normalise_phone(value: str) -> str:
+    """Accept the ways people write numbers; keep a leading + and the digits."""
+    value = value.strip()
+    if not value:
+        return ""
+    if not PHONE_ALLOWED.match(value):
+        raise ValidationError(
+            _("A phone number may contain only digits, spaces, +, - and parentheses."),
+            code="phone_chars",
+        )
+    digits = re.sub(r"\D", "", value)
+    if not 7 <= len(digits) <= 15:
+        raise ValidationError(
+            _("Please enter the whole phone number, with area code."), code="phone_length"
+        )
+    return ("+" if value.startswith("+") else "") + digits
+
+
+class SeenAtInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format=SEEN_AT_FORMAT)
+
+
+class ReportFieldsForm(forms.Form):
+    """The fields missing and found reports share, with their checks."""
+
+    sex = forms.ChoiceField(
+        label=_("Sex"),
+        choices=Sex.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    hair = forms.CharField(
+        label=_("Hair"),
+        max_length=200,
+        required=False,
+        help_text=_("Colour and style, e.g. short brown, two braids."),
+    )
+    clothing = forms.CharField(
+        label=_("Clothing"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Colours and items, e.g. red t-shirt, blue shorts, white sneakers."),
+    )
+    carrying = forms.CharField(
+        label=_("Carrying"),
+        max_length=300,
+        required=False,
+        help_text=_("A toy, a bag, a phone…"),
+    )
+    languages = forms.MultipleChoiceField(
+        label=_("Languages the child speaks"),
+        choices=LANGUAGE_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    languages_other = forms.CharField(
+        label=_("Other languages"),
+        max_length=200,
+        required=False,
+        help_text=_("Separate several with commas."),
+    )
+    photo = forms.FileField(
+        label=_("Photo (optional)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+        help_text=_("JPEG, PNG, WebP or GIF, up to 10 MB. Only staff handling the report see it."),
+    )
+    place = forms.CharField(
+        label=_("Place"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    lat = forms.FloatField(
+        required=False, min_value=-90, max_value=90, widget=forms.HiddenInput
+    )
+    lon = forms.FloatField(
+        required=False, min_value=-180, max_value=180, widget=forms.HiddenInput
+    )
+    seen_at = forms.DateTimeField(
+        label=_("When"),
+        widget=SeenAtInput(),
+        error_messages={"invalid": _("Please enter a date and time, e.g. 2025-06-01 14:30.")},
+    )
+    description = forms.CharField(
+        label=_("Anything else that could help"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    # The fields handed to services as they are (after cleaning).
+    service_fields: tuple[str, ...] = (
+        "sex",
+        "hair",
+        "clothing",
+        "carrying",
+        "place",
+        "lat",
+        "lon",
+        "seen_at",
+        "description",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.photo_image: Image.Image | None = None
+        if not self.is_bound and "seen_at" not in self.initial:
+            self.initial["seen_at"] = now_local_input()
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.TextInput | forms.Textarea):
+                field.widget.attrs.setdefault("autocomplete", "off")
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        # Mark invalid inputs for screen readers once errors are known.
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["aria-invalid"] = "true"
+
+    def clean_photo(self) -> Any:
+        upload = self.cleaned_data.get("photo")
+        if not upload:
+            return None
+        try:
+            self.photo_image = check_photo(upload)
+        except ValidationError as exc:
+            message = " ".join(exc.messages)
+            raise ValidationError(
+                _(
+                    "%(problem)s Everything else you typed is kept; "
+                    "please choose the photo again (browsers cannot keep a chosen file)."
+                ),
+                code=exc.code or "photo",
+                params={"problem": message},
+            ) from exc
+        return upload
+
+    def clean_seen_at(self) -> datetime:
+        value: datetime = self.cleaned_data["seen_at"]
+        if self._unchanged_seen_at(value):
+            return value
+        now = timezone.now()
+        if value > now + FUTURE_TOLERANCE:
+            raise ValidationError(_("This time is in the future."), code="future")
+        if value < now - MAX_REPORT_AGE:
+            raise ValidationError(
+                _("This is more than 30 days ago. Please call the police directly."),
+                code="too_old",
+            )
+        return value
+
+    def _unchanged_seen_at(self, value: datetime) -> bool:
+        # Editing an older report must not fail on a time nobody changed.
+        initial = self.initial.get("seen_at")
+        return isinstance(initial, datetime) and abs(initial - value) < timedelta(minutes=1)
+
+    def clean_languages_other(self) -> list[str]:
+        return [lang[:35] for lang in split_names(self.cleaned_data.get("languages_other", ""))]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        lat, lon = data.get("lat"), data.get("lon")
+        if (lat is None) != (lon is None):
+            data["lat"] = data["lon"] = None
+            lat = lon = None
+        if lat is None and not data.get("place") and "place" not in self.errors:
+            self.add_error(
+                "place",
+                ValidationError(
+                    _("Please type the place, or drop a pin on the map or use your location."),
+                    code="where",
+                ),
+            )
+        return data
+
+    def languages_list(self) -> list[str]:
+        chosen = list(self.cleaned_data.get("languages") or [])
+        for other in self.cleaned_data.get("languages_other") or []:
+            if other.lower() in KNOWN_LANGUAGES:
+                other = other.lower()
+            if other not in chosen:
+                chosen.append(other)
+        return chosen
+
+    def service_data(self) -> dict[str, Any]:
+        """The cleaned values in the shape services.report_create/report_update expect."""
+        data = {name: self.cleaned_data.get(name) for name in self.service_fields}
+        for name in ("sex", "hair", "clothing", "carrying", "place", "description"):
+            data[name] = (data.get(name) or "").strip()
+        data["languages"] = self.languages_list()
+        return data
+
+    @classmethod
+    def initial_from(cls, report: Report) -> dict[str, Any]:
+        """Initial values for editing an existing report."""
+        initial: dict[str, Any] = {
+            name: getattr(report, name) for name in cls.service_fields if hasattr(report, name)
+        }
+        if report.seen_at:
+            initial["seen_at"] = timezone.localtime(report.seen_at).replace(
+                second=0, microsecond=0
+            )
+        langs = list(report.languages or [])
+        initial["languages"] = [code for code in langs if code in KNOWN_LANGUAGES]
+        initial["languages_other"] = ", ".join(c for c in langs if c not in KNOWN_LANGUAGES)
+        return initial
+
+
+class MissingReportForm(ReportFieldsForm):
+    """A guardian (or staff for a guardian) reports a missing child."""
+
+    given_name = forms.CharField(
+        label=_("Child's first name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "words"}),
+    )
+    family_name = forms.CharField(
+        label=_("Child's family name"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "words"}),
+    )
+    other_names = forms.CharField(
+        label=_("What does your child call themself?"),
+        max_length=300,
+        required=False,
+        help_text=_("Nicknames, short names, names in another language. Separate with commas."),
+    )
+    age_years = forms.DecimalField(
+        label=_("Age (years)"),
+        min_value=Decimal(0),
+        max_value=Decimal(18),
+        max_digits=4,
+        decimal_places=1,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.5"}),
+        error_messages={
+            "min_value": _("Please enter an age from 0 to 18."),
+            "max_value": _("Please enter an age from 0 to 18."),
+        },
+    )
+    height_cm = forms.IntegerField(
+        label=_("Height (cm, optional)"),
+        required=False,
+        min_value=30,
+        max_value=220,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "min_value": _("Please enter a height from 30 to 220 cm."),
+            "max_value": _("Please enter a height from 30 to 220 cm."),
+        },
+    )
+    guardian_name = forms.CharField(
+        label=_("Your name"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    guardian_phone = forms.CharField(
+        label=_("Your phone"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "type": "tel"}),
+    )
+    guardian_email = forms.EmailField(
+        label=_("Your email"),
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+    )
+    guardian_language = forms.ChoiceField(
+        label=_("Language we should use with you"),
+        choices=settings.LANGUAGES,
+        required=False,
+    )
+
+    field_order = [
+        "given_name",
+        "family_name",
+        "other_names",
+        "age_years",
+        "sex",
+        "height_cm",
+        "hair",
+        "clothing",
+        "carrying",
+        "languages",
+        "languages_other",
+        "photo",
+        "place",
+        "lat",
+        "lon",
+        "seen_at",
+        "description",
+        "guardian_name",
+        "guardian_phone",
+        "guardian_email",
+        "guardian_language",
+    ]
+    service_fields = (
+        *ReportFieldsForm.service_fields,
+        "given_name",
+        "family_name",
+        "age_years",
+        "height_cm",
+        "guardian_name",
+        "guardian_phone",
+        "guardian_email",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["place"].label = _("Where was your child last seen?")
+        self.fields["place"].help_text = _(
+            "An address, a store, a landmark. You can also drop a pin on the map."
+        )
+        self.fields["seen_at"].label = _("When was your child last seen?")
+        self.fields["sex"].required = True
+
+    def clean_guardian_phone(self) -> str:
+        return normalise_phone(self.cleaned_data.get("guardian_phone", ""))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if (
+            not data.get("guardian_phone")
+            and not data.get("guardian_email")
+            and "guardian_phone" not in self.errors
+            and "guardian_email" not in self.errors
+        ):
+            self.add_error(
+                "guardian_phone",
+                ValidationError(
+                    _("Please give a phone number or an email so we can reach you."),
+                    code="contact",
+                ),
+            )
+        return data
+
+    def service_data(self) -> dict[str, Any]:
+        data = super().service_data()
+        for name in ("given_name", "family_name", "guardian_name", "guardian_email"):
+            data[name] = (data.get(name) or "").strip()
+        data["other_names"] = split_names(self.cleaned_data.get("other_names", ""))
+        language = self.cleaned_data.get("guardian_language")
+        if language:
+            data["guardian_language"] = language
+        return data
+
+    @classmethod
+    def initial_from(cls, report: Report) -> dict[str, Any]:
+        initial = super().initial_from(report)
+        initial["other_names"] = ", ".join(report.other_names or [])
+        initial["guardian_language"] = report.guardian_language
+        return initial
+
+
+class FoundReportForm(ReportFieldsForm):
+    """An officer (or partner) with a child: fast, few required fields."""
+
+    situation = forms.ChoiceField(
+        label=_("Situation"),
+        choices=Report.Situation.choices,
+        widget=forms.RadioSelect,
+        initial=Report.Situation.LOST,
+    )
+    given_name = forms.CharField(
+        label=_("What the child says their name is"),
+        max_length=100,
+        required=False,
+        help_text=_("Leave empty if the child does not say."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "words"}),
+    )
+    family_name = forms.CharField(
+        label=_("Family name, if the child says it"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "words"}),
+    )
+    age_min = forms.DecimalField(
+        label=_("Age from"),
+        min_value=Decimal(0),
+        max_value=Decimal(18),
+        max_digits=4,
+        decimal_places=1,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    age_max = forms.DecimalField(
+        label=_("Age to"),
+        min_value=Decimal(0),
+        max_value=Decimal(18),
+        max_digits=4,
+        decimal_places=1,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    safe_location = forms.CharField(
+        label=_("Where is the child being kept safe now?"),
+        max_length=300,
+        help_text=_("E.g. patrol car 12, the store's security office."),
+    )
+
+    field_order = [
+        "situation",
+        "given_name",
+        "family_name",
+        "age_min",
+        "age_max",
+        "sex",
+        "clothing",
+        "carrying",
+        "hair",
+        "languages",
+        "languages_other",
+        "safe_location",
+        "place",
+        "lat",
+        "lon",
+        "seen_at",
+        "photo",
+        "description",
+    ]
+    service_fields = (
+        *ReportFieldsForm.service_fields,
+        "situation",
+        "given_name",
+        "family_name",
+        "age_min",
+        "age_max",
+        "safe_location",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["place"].label = _("Where was the child found?")
+        self.fields["place"].help_text = _("Type the place if the location was not captured.")
+        self.fields["seen_at"].label = _("When was the child found?")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        low, high = data.get("age_min"), data.get("age_max")
+        if low is not None and high is not None and low > high:
+            self.add_error(
+                "age_max",
+                ValidationError(
+                    _("The upper age must not be below the lower age."), code="age_range"
+                ),
+            )
+        return data
+
+    def service_data(self) -> dict[str, Any]:
+        data = super().service_data()
+        for name in ("given_name", "family_name", "safe_location"):
+            data[name] = (data.get(name) or "").strip()
+        # One given age becomes a range of one.
+        if data.get("age_min") is None and data.get("age_max") is not None:
+            data["age_min"] = data["age_max"]
+        if data.get("age_max") is None and data.get("age_min") is not None:
+            data["age_max"] = data["age_min"]
+        return data
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is this report no longer needed?"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2, "required": True}),
+        error_messages={"required": _("Please give a reason.")},
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError(_("Please give a reason."), code="required")
+        return reason
+
+
+class PublicAgencyForm(forms.Form):
+    """Only when the site serves several agencies and none is configured for the public."""
+
+    agency = forms.ModelChoiceField(
+        label=_("Which police department covers the place?"),
+        queryset=None,
+        empty_label=_("Choose…"),
+    )
+
+    def __init__(self, *args: Any, queryset: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = queryset  # type: ignore[attr-defined]
