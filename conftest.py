@@ -21,7 +21,6 @@ PASSWORD = "correct-horse-battery-staple"
 @pytest.fixture(autouse=True)
 def _private_media(settings: Any, tmp_path: Any) -> None:
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SMS_BACKEND = "locmem"
     settings.DEMO_MODE = False
 

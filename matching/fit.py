@@ -45,8 +45,49 @@ def level_weights(
     return out
 
 
-def platt(totals: Sequence[float], labels: Sequence[bool], iters: int = 100) -> tuple[float, float]:
-    """Fit p = 1 / (1 + exp(-(a * total + b))) by Newton's method; returns (a, b)."""
+# Levels of one field from weakest to strongest evidence for a match: the fitted weights are
+# made monotone along these so that a small sample cannot rank "prefix" above "exact".
+ORDERED: dict[str, tuple[str, ...]] = {
+    "name": ("prefix", "fuzzy", "phonetic", "nickname", "exact"),
+    "age": ("far", "off", "near", "in"),
+    "clothing": ("0", "1", "2", "3"),
+    "clothing_conflict": ("2", "1", "0"),
+}
+
+
+def monotone(weights: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """Cap each level's weight at that of the next stronger level."""
+    out = {f: dict(levels) for f, levels in weights.items()}
+    for f, order in ORDERED.items():
+        levels = out.get(f, {})
+        present = [lvl for lvl in order if lvl in levels]
+        for weaker, stronger in reversed(list(zip(present, present[1:], strict=False))):
+            levels[weaker] = min(levels[weaker], levels[stronger])
+    return out
+
+
+def merged(prior: dict[str, dict[str, float]], fitted: dict[str, dict[str, float]]) -> dict[
+    str, dict[str, float]
+]:
+    """Fitted weights, falling back to the hand-set prior for levels the data never showed."""
+    out = {f: dict(levels) for f, levels in prior.items()}
+    for f, levels in fitted.items():
+        out.setdefault(f, {}).update(levels)
+    return out
+
+
+def platt(
+    totals: Sequence[float],
+    labels: Sequence[bool],
+    iters: int = 100,
+    ridge: float = 1.0,
+) -> tuple[float, float]:
+    """Fit p = 1 / (1 + exp(-(a * total + b))) by Newton's method; returns (a, b).
+
+    A ridge pulls the slope towards 1 (the weights are already log-likelihood ratios): a
+    development set where the right candidate always wins would otherwise send the slope
+    to infinity and every score to 0 or 1.
+    """
     a, b = 1.0, 0.0
     for _ in range(iters):
         ga = gb = haa = hab = hbb = 0.0
@@ -60,7 +101,8 @@ def platt(totals: Sequence[float], labels: Sequence[bool], iters: int = 100) -> 
             haa += w * x * x
             hab += w * x
             hbb += w
-        haa += 1e-6  # a tiny ridge keeps the step defined when the data separate
+        ga += ridge * (a - 1.0)
+        haa += ridge
         hbb += 1e-6
         det = haa * hbb - hab * hab
         if det <= 0:

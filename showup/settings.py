@@ -28,6 +28,8 @@ DEBUG = envbool("SHOWUP_DEBUG", "False")
 DEMO_MODE = envbool("SHOWUP_DEMO", "False")
 ALLOWED_HOSTS = os.environ.get("SHOWUP_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 SITE_URL = os.environ.get("SHOWUP_SITE_URL", "http://127.0.0.1:8000")
+# The agency that receives the public "My child is missing" reports when there are several.
+PUBLIC_AGENCY_SLUG = os.environ.get("SHOWUP_PUBLIC_AGENCY", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -39,6 +41,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "showup.core",
     "showup.reunite",
+    "showup.visits",
 ]
 
 MIDDLEWARE = [
@@ -133,9 +136,13 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-EMAIL_BACKEND = os.environ.get(
-    "SHOWUP_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-)
+MAILERS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "SHOWUP_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+        ),
+    }
+}
 DEFAULT_FROM_EMAIL = os.environ.get("SHOWUP_FROM_EMAIL", "showup@localhost")
 
 # SMS goes through showup.core.sms: "console" prints, "twilio" calls the provider's HTTP API.

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("showup.core.urls_accounts")),
     path("staff/", include("showup.core.urls")),
     path("", include("showup.reunite.urls")),
+    path("visits/", include("showup.visits.urls")),
     path("api/", include("showup.api_urls")),
     path("admin/", admin.site.urls),
 ]

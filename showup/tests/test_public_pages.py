@@ -1,0 +1,77 @@
+"""The public side never shows a child: crawl every page an anonymous visitor can reach."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urldefrag, urljoin, urlparse
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from showup.reunite.models import Report
+
+pytestmark = pytest.mark.django_db
+
+
+class LinkParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value and ((tag == "a" and name == "href") or name in {"hx-get", "src"}):
+                self.links.append(value)
+
+
+def crawl(client: Client, start: list[str], language: str) -> dict[str, str]:
+    seen: dict[str, str] = {}
+    queue = list(start)
+    while queue and len(seen) < 300:
+        url = urldefrag(queue.pop())[0]
+        if url in seen or urlparse(url).netloc or url.startswith(("/static/", "/admin/")):
+            continue
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        body = response.content.decode("utf-8", "replace") if response.status_code == 200 else ""
+        seen[url] = body
+        if "text/html" in response.get("Content-Type", ""):
+            parser = LinkParser()
+            parser.feed(body)
+            queue.extend(urljoin(url, link) for link in parser.links if link.startswith("/"))
+    return seen
+
+
+def child_names() -> set[str]:
+    names: set[str] = set()
+    for report in Report.objects.all():
+        names.update(n for n in (report.given_name, report.family_name, *report.other_names) if n)
+        names.update(report.guardian_name.split())
+    return names
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_it_shows_no_child_name_on_any_public_page(settings: Any, language: str) -> None:
+    settings.DEMO_MODE = True
+    call_command("seed_demo", verbosity=0)
+    names = child_names()
+    assert {"Marcus", "Elijah", "Carter"} <= names  # the crawl really has names to look for
+    status_pages = [f"/status/{r.status_token}/" for r in Report.objects.all()]
+    pages = crawl(Client(), ["/", "/missing/", *status_pages], language)
+    assert "/missing/" in pages and len(pages) > len(status_pages)
+    for url, body in pages.items():
+        for name in names:
+            assert not re.search(rf"\b{re.escape(name)}\b", body), f"{name!r} appears on {url}"
+
+
+def test_it_does_not_reveal_staff_pages_to_anonymous_visitors() -> None:
+    call_command("seed_demo", verbosity=0)
+    report = Report.objects.first()
+    assert report is not None
+    client = Client()
+    for url in ["/staff/board/", f"/staff/reports/{report.pk}/", f"/staff/reports/{report.pk}/photo/"]:
+        response = client.get(url)
+        assert response.status_code in (302, 403, 404), url
+        assert report.reference not in response.content.decode()
