@@ -18,10 +18,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from devset import REPO, Levels, all_levels, load  # noqa: E402
+from devset import REPO, Levels, all_levels, load
 
-from matching.fit import level_weights, merged, monotone, platt  # noqa: E402
-from matching.weights import PRIOR  # noqa: E402
+from matching.fit import level_weights, merged, monotone, platt
+from matching.weights import PRIOR
 
 SHOWN = 5  # candidates per query used to fit the probability map
 
@@ -32,7 +32,9 @@ def _total(w: dict[str, dict[str, float]], lv: Levels) -> float:
     return sum(w.get(f, {}).get(level, 0.0) for f, level in lv)
 
 
-def fit(pairs: Pairs, truth: dict[str, str | None], found_ids: Iterable[str]):  # type: ignore[no-untyped-def]
+def fit(
+    pairs: Pairs, truth: dict[str, str | None], found_ids: Iterable[str]
+) -> tuple[dict[str, dict[str, float]], float, float]:
     """(weights, slope, offset) fitted on the given found reports' pairs."""
     ids = list(found_ids)
     pos = [lv for f in ids for m, lv in pairs[f] if truth.get(f) == m]
@@ -57,10 +59,10 @@ def write(w: dict[str, dict[str, float]], a: float, b: float, path: Path) -> Non
         "smoothed\nand clipped; the probability is 1 / (1 + exp(-(SLOPE * total + OFFSET))).\n"
         '"""\n\n'
         "from __future__ import annotations\n\n"
-        f"WEIGHTS: dict[str, dict[str, float]] = {body}\n\n"
+        f"WEIGHTS: dict[str, dict[str, float]] = (\n{body}\n)\n\n"
         f"SLOPE = {a}\nOFFSET = {b}\n\n"
         "# Hand-set first guesses, used for levels the data never showed (and to fit from).\n"
-        f"PRIOR: dict[str, dict[str, float]] = {pprint.pformat(PRIOR, width=96)}\n",
+        f"PRIOR: dict[str, dict[str, float]] = (\n{pprint.pformat(PRIOR, width=96)}\n)\n",
         encoding="utf-8",
     )
 

@@ -100,9 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--missing", required=True, help="missing reports, JSON lines")
     p.add_argument("--found", required=True, help="found reports, JSON lines")
     p.add_argument("--top", type=int, default=3, help="candidates per found report (3)")
-    p.add_argument(
-        "--skip-invalid", action="store_true", help="report invalid lines and go on"
-    )
+    p.add_argument("--skip-invalid", action="store_true", help="report invalid lines and go on")
     return p
 
 

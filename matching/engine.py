@@ -14,8 +14,8 @@ from matching.report import ChildReport
 from matching.vocab import Garment
 
 MIN_SCORE = 0.01  # below this a pair is not plausible enough to show
-MATCH_SCORE = 0.90  # the best candidate must reach this to be called a match ...
-MATCH_MARGIN = 0.25  # ... and lead the runner-up by this much
+MATCH_SCORE = 0.85  # the best candidate must reach this to be called a match ...
+MATCH_MARGIN = 0.30  # ... and lead the runner-up by this much (calibrated scores)
 MAX_REASONS = 6
 MAX_CANDIDATES = 400  # pairs fully scored per query, chosen by how many keys they share
 GEO_CELL_DEG = 0.5  # ~55 km: children reach shelters tens of km away
@@ -92,7 +92,9 @@ class Matcher:
             best.match = best.score >= self.match_score and best.score - runner >= self.match_margin
         return cands[:top]
 
-    def rank(self, query: ChildReport, pool: Iterable[ChildReport], top: int = 3) -> list[Candidate]:
+    def rank(
+        self, query: ChildReport, pool: Iterable[ChildReport], top: int = 3
+    ) -> list[Candidate]:
         """Best candidates for `query` among `pool` (reports of the other kind), linear scan."""
         q = profile(query)
         out: list[Candidate] = []
@@ -121,10 +123,10 @@ def _age_keys(p: Profile) -> list[str]:
     # every year it covers plus a margin. Two reports share an age key iff the ages could fit.
     if p.age_lo is None or p.age_hi is None:
         return [AGE_ANY]
-    if p.report.kind == "missing" or p.age_lo == p.age_hi and p.report.age_years is not None:
+    if p.report.kind == "missing" or (p.age_lo == p.age_hi and p.report.age_years is not None):
         return [str(int(p.age_lo))]
     margin = 2 if p.age_hi >= 10 else 1
-    lo, hi = int(math.floor(p.age_lo)) - margin, int(math.ceil(p.age_hi)) + margin
+    lo, hi = math.floor(p.age_lo) - margin, math.ceil(p.age_hi) + margin
     return [str(a) for a in range(max(0, lo), min(18, hi) + 1)]
 
 
@@ -136,7 +138,7 @@ def _query_ages(p: Profile) -> list[str]:
 
 
 def _cell(lat: float, lon: float) -> tuple[int, int]:
-    return int(math.floor(lat / GEO_CELL_DEG)), int(math.floor(lon / GEO_CELL_DEG))
+    return math.floor(lat / GEO_CELL_DEG), math.floor(lon / GEO_CELL_DEG)
 
 
 def _garment_key(g: Garment) -> Iterator[str]:

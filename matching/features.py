@@ -100,8 +100,13 @@ def _name_level(m: Profile, f: Profile) -> Level_:
     hit = best_match(list(f.given), list(m.given))
     if hit is None:
         return Level_("name", "differ", f"name {_show(f, f.given[0])} ≠ {_show(m, m.given[0])}")
-    label = {Level.EXACT: "exact", Level.NICKNAME: "nickname", Level.PHONETIC: "phonetic",
-             Level.FUZZY: "fuzzy", Level.PREFIX: "prefix"}[hit.level]
+    label = {
+        Level.EXACT: "exact",
+        Level.NICKNAME: "nickname",
+        Level.PHONETIC: "phonetic",
+        Level.FUZZY: "fuzzy",
+        Level.PREFIX: "prefix",
+    }[hit.level]
     said, known = _show(f, hit.said), _show(m, hit.known)
     if hit.level == Level.EXACT:
         return Level_("name", label, f"name {said}")
@@ -113,12 +118,12 @@ def _family_level(m: Profile, f: Profile) -> Level_:
         return Level_("family", "none")
     hit = best_match(list(f.family), list(m.family))
     if hit is None or hit.level <= Level.PREFIX:
-        return Level_("family", "differ", f"family name {_show(f, f.family[0])} ≠ "
-                      f"{_show(m, m.family[0])}")
+        return Level_(
+            "family", "differ", f"family name {_show(f, f.family[0])} ≠ {_show(m, m.family[0])}"
+        )
     if hit.level == Level.EXACT:
         return Level_("family", "same", f"family name {_show(f, hit.said)}")
-    return Level_("family", "similar", f"family name {_show(f, hit.said)} ~ "
-                  f"{_show(m, hit.known)}")
+    return Level_("family", "similar", f"family name {_show(f, hit.said)} ~ {_show(m, hit.known)}")
 
 
 def _show(p: Profile, tok: str) -> str:
@@ -141,9 +146,7 @@ def _age_level(m: Profile, f: Profile) -> Level_:
     scale = 1.0 + 0.08 * max(m.age_hi, f.age_hi)
     g = gap / scale
     est = (
-        _fmt_age(f.age_lo)
-        if f.age_lo == f.age_hi
-        else f"{_fmt_age(f.age_lo)}–{_fmt_age(f.age_hi)}"
+        _fmt_age(f.age_lo) if f.age_lo == f.age_hi else f"{_fmt_age(f.age_lo)}–{_fmt_age(f.age_hi)}"
     )
     age = _fmt_age(m.age_lo) if m.age_lo == m.age_hi else f"{m.age_lo:g}–{m.age_hi:g}"
     if gap == 0:
@@ -176,8 +179,13 @@ def _hair_levels(m: Profile, f: Profile) -> list[Level_]:
     if c is None:
         out.append(Level_("hair_colour", "none"))
     else:
-        out.append(Level_("hair_colour", "same" if c else "differ",
-                          said if c else f"hair differs: {f.report.hair} vs {m.report.hair}"))
+        out.append(
+            Level_(
+                "hair_colour",
+                "same" if c else "differ",
+                said if c else f"hair differs: {f.report.hair} vs {m.report.hair}",
+            )
+        )
     s = colours_agree(m.hair_style, f.hair_style)
     if s is None:
         out.append(Level_("hair_style", "none"))
@@ -273,14 +281,15 @@ def _fmt_km(d: float) -> str:
     return f"{d:.1f} km" if d < 10 else f"{d:.0f} km"
 
 
+BEFORE_TOLERANCE_H = 6.0
+
+
 def _time_level(hours: float) -> str:
     # The found time may precede last seen (the donut story: found before anyone reported
-    # him missing, and "last seen" is a guardian's guess), so small negative gaps are normal;
-    # a found time long before last seen is evidence against.
-    if hours < -6:
+    # him missing, and "last seen" is a guardian's guess), so the gap counts by its absolute
+    # value within a tolerance; a found time long before last seen is evidence against.
+    if hours < -BEFORE_TOLERANCE_H:
         return "before_long"
-    if hours < -0.5:
-        return "before"
     h = abs(hours)
     return "0" if h <= 3 else ("1" if h <= 24 else ("2" if h <= 96 else "3"))
 

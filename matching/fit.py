@@ -8,6 +8,7 @@ a score of 0.9 is right about 9 times in 10.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -61,14 +62,14 @@ def monotone(weights: dict[str, dict[str, float]]) -> dict[str, dict[str, float]
     for f, order in ORDERED.items():
         levels = out.get(f, {})
         present = [lvl for lvl in order if lvl in levels]
-        for weaker, stronger in reversed(list(zip(present, present[1:], strict=False))):
+        for weaker, stronger in reversed(list(itertools.pairwise(present))):
             levels[weaker] = min(levels[weaker], levels[stronger])
     return out
 
 
-def merged(prior: dict[str, dict[str, float]], fitted: dict[str, dict[str, float]]) -> dict[
-    str, dict[str, float]
-]:
+def merged(
+    prior: dict[str, dict[str, float]], fitted: dict[str, dict[str, float]]
+) -> dict[str, dict[str, float]]:
     """Fitted weights, falling back to the hand-set prior for levels the data never showed."""
     out = {f: dict(levels) for f, levels in prior.items()}
     for f, levels in fitted.items():
@@ -76,40 +77,41 @@ def merged(prior: dict[str, dict[str, float]], fitted: dict[str, dict[str, float
     return out
 
 
-def platt(
-    totals: Sequence[float],
-    labels: Sequence[bool],
-    iters: int = 100,
-    ridge: float = 1.0,
-) -> tuple[float, float]:
-    """Fit p = 1 / (1 + exp(-(a * total + b))) by Newton's method; returns (a, b).
+def _fit_offset(totals: Sequence[float], ys: Sequence[float], a: float) -> tuple[float, float]:
+    """Best offset for a fixed slope (1-D Newton; concave, so it converges) and its log-loss."""
+    b = 0.0
+    for _ in range(60):
+        g = h = 0.0
+        for x, y in zip(totals, ys, strict=True):
+            p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, a * x + b))))
+            g += p - y
+            h += p * (1 - p)
+        step = g / (h + 1e-9)
+        b -= max(-5.0, min(5.0, step))
+        if abs(step) < 1e-7:
+            break
+    loss = 0.0
+    for x, y in zip(totals, ys, strict=True):
+        p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, a * x + b))))
+        p = min(1 - 1e-12, max(1e-12, p))
+        loss -= y * math.log(p) + (1 - y) * math.log(1 - p)
+    return b, loss
 
-    A ridge pulls the slope towards 1 (the weights are already log-likelihood ratios): a
-    development set where the right candidate always wins would otherwise send the slope
-    to infinity and every score to 0 or 1.
+
+def platt(totals: Sequence[float], labels: Sequence[bool]) -> tuple[float, float]:
+    """Fit p = 1 / (1 + exp(-(a * total + b))); returns (a, b).
+
+    The slope is searched in [0.2, 1]: summed per-field log-likelihood ratios overstate the
+    evidence (fields are not independent), so a slope above 1 is never right, and on a
+    development set where the right candidate always wins an unconstrained fit would send
+    the slope to infinity and every score to 0 or 1.
     """
-    a, b = 1.0, 0.0
-    for _ in range(iters):
-        ga = gb = haa = hab = hbb = 0.0
-        for x, y in zip(totals, labels, strict=True):
-            z = max(-30.0, min(30.0, a * x + b))
-            p = 1.0 / (1.0 + math.exp(-z))
-            r = p - (1.0 if y else 0.0)
-            w = p * (1 - p) + 1e-9
-            ga += r * x
-            gb += r
-            haa += w * x * x
-            hab += w * x
-            hbb += w
-        ga += ridge * (a - 1.0)
-        haa += ridge
-        hbb += 1e-6
-        det = haa * hbb - hab * hab
-        if det <= 0:
-            break
-        da = (hbb * ga - hab * gb) / det
-        db = (haa * gb - hab * ga) / det
-        a, b = a - da, b - db
-        if abs(da) < 1e-9 and abs(db) < 1e-9:
-            break
-    return round(a, 4), round(b, 4)
+    ys = [1.0 if y else 0.0 for y in labels]
+    best: tuple[float, float, float] | None = None
+    for k in range(4, 21):
+        a = k * 0.05
+        b, loss = _fit_offset(totals, ys, a)
+        if best is None or loss < best[2]:
+            best = (a, b, loss)
+    assert best is not None
+    return round(best[0], 4), round(best[1], 4)

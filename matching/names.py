@@ -18,8 +18,21 @@ from matching.text import tokens
 # fills that gap; every entry maps a folded name to one or more canonical keys.
 _GROUPS: tuple[tuple[str, ...], ...] = (
     # Spanish / Portuguese diminutives
-    ("jose", "pepe", "pepito", "chepe", "josecito", "joseph", "yusuf", "yousef", "youssef",
-     "josef", "giuseppe", "joe", "joey"),
+    (
+        "jose",
+        "pepe",
+        "pepito",
+        "chepe",
+        "josecito",
+        "joseph",
+        "yusuf",
+        "yousef",
+        "youssef",
+        "josef",
+        "giuseppe",
+        "joe",
+        "joey",
+    ),
     ("francisco", "paco", "pancho", "curro", "paquito", "frank", "francis", "kiko"),
     ("guadalupe", "lupita", "lupe"),
     ("ignacio", "nacho"),
@@ -30,8 +43,23 @@ _GROUPS: tuple[tuple[str, ...], ...] = (
     ("eduardo", "lalo", "edward", "eddie", "ed"),
     ("dolores", "lola", "lolita"),
     ("santiago", "santi", "tiago", "diego", "james", "jaime", "jacob", "yakov", "jakub"),
-    ("alejandro", "alejandra", "ale", "alex", "alexander", "aleksandr", "alexandra",
-     "sasha", "sacha", "shura", "lyosha", "alyosha", "alexei", "aleksei", "iskander"),
+    (
+        "alejandro",
+        "alejandra",
+        "ale",
+        "alex",
+        "alexander",
+        "aleksandr",
+        "alexandra",
+        "sasha",
+        "sacha",
+        "shura",
+        "lyosha",
+        "alyosha",
+        "alexei",
+        "aleksei",
+        "iskander",
+    ),
     ("fernando", "nando", "fer"),
     ("manuel", "manolo", "manu", "emmanuel"),
     ("concepcion", "concha", "conchita"),
@@ -63,8 +91,18 @@ _GROUPS: tuple[tuple[str, ...], ...] = (
     ("elena", "lena", "helen", "helena", "ellie"),
     ("yulia", "julia", "julie", "yulya"),
     # Arabic / Somali / Urdu names and their English forms
-    ("muhammad", "mohammed", "mohamed", "muhammed", "mohammad", "mo", "moe", "hamoudi",
-     "hamudi", "mamadou"),
+    (
+        "muhammad",
+        "mohammed",
+        "mohamed",
+        "muhammed",
+        "mohammad",
+        "mo",
+        "moe",
+        "hamoudi",
+        "hamudi",
+        "mamadou",
+    ),
     ("ibrahim", "abraham", "ibra", "avraham", "abe"),
     ("dawud", "david", "davud", "dave", "davy"),
     ("sulaiman", "suleiman", "solomon"),
@@ -116,12 +154,26 @@ LEVEL_WORD = {
 }
 
 
+_SLAVIC_ENDINGS = (("iy", "i"), ("ij", "i"), ("ii", "i"), ("yy", "y"), ("iya", "ia"))
+
+
+def _spellings(token: str) -> set[str]:
+    # Transliteration conventions differ (Дмитрий: Dmitriy, Dmitrij, Dmitrii, Dmitri); the
+    # hand list holds one form, so the common ending variants are tried too.
+    out = {token}
+    for end, repl in _SLAVIC_ENDINGS:
+        if token.endswith(end) and len(token) > len(end) + 2:
+            out.add(token[: -len(end)] + repl)
+    return out
+
+
 @lru_cache(maxsize=65536)
 def canon(token: str) -> frozenset[str]:
     """Canonical keys for a name token: itself, English canonicals, hand-list groups."""
-    keys = {token}
-    keys |= _NICK.canonicals_of(token)
-    keys |= _HAND.get(token, frozenset())
+    keys = _spellings(token)
+    for t in list(keys):
+        keys |= _NICK.canonicals_of(t)
+        keys |= _HAND.get(t, frozenset())
     for c in list(keys):
         keys |= _HAND.get(c, frozenset())
     return frozenset(keys)

@@ -16,8 +16,10 @@ LAST4 = re.compile(r"^[A-Za-z0-9]{4}$")
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
         choices=[("confirm", _("Confirm")), ("reject", _("Reject"))],
-        error_messages={"required": _("Choose confirm or reject."),
-                        "invalid_choice": _("Choose confirm or reject.")},
+        error_messages={
+            "required": _("Choose confirm or reject."),
+            "invalid_choice": _("Choose confirm or reject."),
+        },
     )
     next = forms.CharField(required=False, max_length=500)
 
@@ -48,12 +50,16 @@ class HandoffForm(forms.Form):
         required=False,
         max_length=4,
         help_text=_("Exactly 4 letters or digits."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
-                                      "inputmode": "text", "size": 6}),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "inputmode": "text",
+                "size": 6,
+            }
+        ),
     )
-    child_recognises = forms.BooleanField(
-        label=_("The child recognises the adult"), required=False
-    )
+    child_recognises = forms.BooleanField(label=_("The child recognises the adult"), required=False)
     guardian_knowledge = forms.BooleanField(
         label=_("The adult described something only a guardian would know"), required=False
     )
@@ -61,7 +67,7 @@ class HandoffForm(forms.Form):
         label=_("What did they describe?"),
         required=False,
         max_length=300,
-        help_text=_("A few words, e.g. \"the name of his toy dinosaur\"."),
+        help_text=_('A few words, e.g. "the name of his toy dinosaur".'),
     )
     released_to = forms.CharField(
         label=_("Released to (full name of the adult)"),
@@ -95,8 +101,10 @@ class HandoffForm(forms.Form):
             self.add_error(
                 "guardian_knowledge_note", _("Write a few words about what the adult described.")
             )
-        all_steps = data.get("id_checked") and data.get("child_recognises") and data.get(
-            "guardian_knowledge"
+        all_steps = (
+            data.get("id_checked")
+            and data.get("child_recognises")
+            and data.get("guardian_knowledge")
         )
         if all_steps and not data.get("released_to"):
             self.add_error(

@@ -10,6 +10,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Max, Prefetch, Q
 from django.utils import timezone
@@ -120,18 +121,19 @@ def _rows(report: Report) -> list[CandidateRow]:
     return [CandidateRow(c, c.missing) for c in report.candidates_as_found.all()]
 
 
-def _with_candidates(qs: ReportQuerySet, *, include_rejected: bool = False) -> ReportQuerySet:
-    """Prefetch each report's candidates with the report on the other side (no N+1)."""
-    cands = Candidate.objects.order_by("-score", "pk")
-    if not include_rejected:
-        cands = cands.exclude(decision=Candidate.Decision.REJECTED)
-    return qs.prefetch_related(
-        Prefetch(
-            "candidates_as_missing",
-            queryset=cands.select_related("found", "found__holding_officer", "found__partner_org"),
-        ),
-        Prefetch("candidates_as_found", queryset=cands.select_related("missing")),
-    )
+def _with_candidates(
+    qs: ReportQuerySet, kinds: tuple[str, ...] = (Report.Kind.MISSING, Report.Kind.FOUND)
+) -> ReportQuerySet:
+    """Prefetch each report's live candidates with the report on the other side (no N+1).
+    Rejected pairs are left out: they are decided for good and never shown again."""
+    cands = Candidate.objects.exclude(decision=Candidate.Decision.REJECTED).order_by("-score", "pk")
+    lookups: list[Prefetch[Any]] = []
+    if Report.Kind.MISSING in kinds:
+        other = cands.select_related("found", "found__holding_officer", "found__partner_org")
+        lookups.append(Prefetch("candidates_as_missing", queryset=other))
+    if Report.Kind.FOUND in kinds:
+        lookups.append(Prefetch("candidates_as_found", queryset=cands.select_related("missing")))
+    return qs.prefetch_related(*lookups)
 
 
 def _open_column(user: User, kind: str) -> ReportQuerySet:
@@ -146,7 +148,7 @@ def board(user: User) -> Board:
     totals: dict[str, int] = {}
     for kind in (Report.Kind.MISSING, Report.Kind.FOUND):
         qs = _open_column(user, kind)
-        reports = list(_with_candidates(qs)[:BOARD_LIMIT])
+        reports = list(_with_candidates(qs, (kind,))[:BOARD_LIMIT])
         columns[kind] = [ReportCard(r, _rows(r)) for r in reports]
         totals[kind] = len(reports) if len(reports) < BOARD_LIMIT else qs.count()
     return Board(
@@ -161,13 +163,25 @@ def board_version(user: User, *, extra: str = "") -> str:
     """A short fingerprint of everything the board shows, so the live poll can answer
     "nothing changed" without rendering. Any report or candidate change moves updated_at or
     the counts; the minute keeps "5 minutes ago" honest."""
-    agency_id = user.agency_id
-    reports = Report.objects.filter(agency_id=agency_id).aggregate(n=Count("id"), t=Max("updated_at"))
+    agency_id = user.agency_id or 0  # the board is only for agency staff
+    reports = Report.objects.filter(agency_id=agency_id).aggregate(
+        n=Count("id"), t=Max("updated_at")
+    )
     cands = Candidate.objects.filter(missing__agency_id=agency_id).aggregate(
         n=Count("id"), t=Max("updated_at")
     )
     minute = timezone.now().strftime("%Y%m%d%H%M")
-    raw = f"{agency_id}|{user.role}|{reports['n']}|{reports['t']}|{cands['n']}|{cands['t']}|{minute}|{extra}"
+    parts = (
+        agency_id,
+        user.role,
+        reports["n"],
+        reports["t"],
+        cands["n"],
+        cands["t"],
+        minute,
+        extra,
+    )
+    raw = "|".join(str(p) for p in parts)
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
@@ -261,7 +275,10 @@ def report_timeline(report: Report) -> list[TimelineItem]:
         for note in TimelineNote.objects.filter(report=report).select_related("author")
     ]
     field_name = "missing" if report.kind == Report.Kind.MISSING else "found"
-    cand_ids = [str(pk) for pk in Candidate.objects.filter(**{field_name: report}).values_list("pk", flat=True)]
+    cand_ids = [
+        str(pk)
+        for pk in Candidate.objects.filter(**{field_name: report}).values_list("pk", flat=True)
+    ]
     entries = (
         AuditEntry.objects.filter(
             Q(object_type="report", object_id=str(report.pk))
@@ -272,7 +289,9 @@ def report_timeline(report: Report) -> list[TimelineItem]:
     )
     for entry in entries:
         items.append(
-            TimelineItem(at=entry.at, kind="event", label=action_label(entry.action), actor=entry.actor_label)
+            TimelineItem(
+                at=entry.at, kind="event", label=action_label(entry.action), actor=entry.actor_label
+            )
         )
     items.sort(key=lambda item: item.at)
     return items

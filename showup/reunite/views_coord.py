@@ -124,7 +124,9 @@ def board_live(request: HttpRequest) -> HttpResponse:
 # --- one report -------------------------------------------------------------------------
 
 
-def _detail_context(request: HttpRequest, user: User, report: Report, note_form: NoteForm) -> dict[str, Any]:
+def _detail_context(
+    request: HttpRequest, user: User, report: Report, note_form: NoteForm
+) -> dict[str, Any]:
     agency_staff = user.is_agency_staff
     handoff_candidate = selectors.awaiting_handoff(report) if can_hand_off(user) else None
     return {
@@ -132,9 +134,8 @@ def _detail_context(request: HttpRequest, user: User, report: Report, note_form:
         "age": selectors.age_label(report),
         "candidates": selectors.report_candidates(report) if agency_staff else [],
         "show_candidates": agency_staff,
-        "show_guardian": agency_staff or (
-            user.partner_org_id is not None and report.partner_org_id == user.partner_org_id
-        ),
+        "show_guardian": agency_staff
+        or (user.partner_org_id is not None and report.partner_org_id == user.partner_org_id),
         "can_decide": can_decide_matches(user) and report.is_open,
         "can_edit": can_file_reports(user) and report.is_open,
         "handoff_candidate": handoff_candidate,
@@ -151,7 +152,11 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     report = access_report_by_id(user, pk)
     services.report_viewed(report=report, actor=user, where="detail")
-    return render(request, "reunite/coord/report_detail.html", _detail_context(request, user, report, NoteForm()))
+    return render(
+        request,
+        "reunite/coord/report_detail.html",
+        _detail_context(request, user, report, NoteForm()),
+    )
 
 
 @require_POST
@@ -209,38 +214,42 @@ def candidate_decide(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     if not can_decide_matches(user):
         raise Http404("No such candidate")
-    candidate = selectors.access_candidate_by_id(user, pk)
+    selectors.access_candidate_by_id(user, pk)  # 404 before reading any input
     form = DecisionForm(request.POST)
-    default_next = reverse("reunite:board")
-    if not form.is_valid():
-        refusal = _("Choose confirm or reject.")
-        done = ""
-        next_url = _safe_next(request, request.POST.get("next"), default_next)
+    next_url = _safe_next(request, request.POST.get("next"), reverse("reunite:board"))
+    if form.is_valid():
+        refusal, done = _decide(user, pk, form.cleaned_data["decision"])
     else:
-        decision = form.cleaned_data["decision"]
-        next_url = _safe_next(request, form.cleaned_data["next"], default_next)
-        with transaction.atomic():
-            # Lock both reports so two coordinators cannot confirm two rivals at once.
-            list(Report.objects.select_for_update().filter(pk__in=[candidate.missing_id, candidate.found_id]))
-            candidate = selectors.access_candidate_by_id(user, pk)
-            refusal = _decision_refusal(candidate, decision)
-            if not refusal:
-                if decision == "confirm":
-                    services.candidate_confirm(candidate=candidate, actor=user)
-                    done = _("Match confirmed: %(missing)s and %(found)s. The officer can start the hand-off.") % {
-                        "missing": candidate.missing.reference, "found": candidate.found.reference}
-                else:
-                    services.candidate_reject(candidate=candidate, actor=user)
-                    done = _("Match rejected: %(missing)s and %(found)s will not be proposed again.") % {
-                        "missing": candidate.missing.reference, "found": candidate.found.reference}
+        refusal, done = _("Choose confirm or reject."), ""
     if _is_htmx(request) and request.headers.get("HX-Target") == "board":
         ctx = _board_context(user, flash=refusal or done, flash_ok=not refusal)
-        return render(request, "reunite/coord/board.html#board", ctx, status=200)
+        return render(request, "reunite/coord/board.html#board", ctx)
     if refusal:
         messages.error(request, refusal)
     else:
         messages.success(request, done)
     return HttpResponseRedirect(next_url)
+
+
+def _decide(user: User, pk: int, decision: str) -> tuple[str, str]:
+    """Take the decision if it still makes sense; returns (refusal, confirmation)."""
+    with transaction.atomic():
+        candidate = selectors.access_candidate_by_id(user, pk)
+        # Lock both reports so two coordinators cannot confirm two rivals at once.
+        pair = [candidate.missing_id, candidate.found_id]
+        list(Report.objects.select_for_update().filter(pk__in=pair))
+        candidate = selectors.access_candidate_by_id(user, pk)
+        refusal = _decision_refusal(candidate, decision)
+        if refusal:
+            return refusal, ""
+        refs = {"missing": candidate.missing.reference, "found": candidate.found.reference}
+        if decision == "confirm":
+            services.candidate_confirm(candidate=candidate, actor=user)
+            return "", _(
+                "Match confirmed: %(missing)s and %(found)s. The officer can start the hand-off."
+            ) % refs
+        services.candidate_reject(candidate=candidate, actor=user)
+        return "", _("Match rejected: %(missing)s and %(found)s will not be proposed again.") % refs
 
 
 # --- hand-off ---------------------------------------------------------------------------
@@ -276,7 +285,10 @@ def handoff(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _handoff_candidate(user, pk)
     existing = selectors.handoff_for(candidate)
     completed = existing is not None and existing.completed_at is not None
-    active = candidate.missing.status == Report.Status.MATCHED and candidate.found.status == Report.Status.MATCHED
+    active = (
+        candidate.missing.status == Report.Status.MATCHED
+        and candidate.found.status == Report.Status.MATCHED
+    )
     status = 200
     if request.method == "POST" and not completed and active:
         form = HandoffForm(request.POST)
@@ -290,13 +302,17 @@ def handoff(request: HttpRequest, pk: int) -> HttpResponse:
                 id_last4=data["id_last4"] if data["id_checked"] else "",
                 child_recognises=data["child_recognises"],
                 guardian_knowledge=data["guardian_knowledge"],
-                guardian_knowledge_note=data["guardian_knowledge_note"] if data["guardian_knowledge"] else "",
+                guardian_knowledge_note=data["guardian_knowledge_note"]
+                if data["guardian_knowledge"]
+                else "",
                 released_to=data["released_to"],
             )
             if record.completed_at is not None:
                 messages.success(request, _("Reunited — both reports are closed."))
             else:
-                messages.info(request, _("Saved. The child stays with you until every step is done."))
+                messages.info(
+                    request, _("Saved. The child stays with you until every step is done.")
+                )
             return redirect("reunite:handoff", pk=candidate.pk)
         status = 400
     elif request.method == "POST":

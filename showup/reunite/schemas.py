@@ -1,0 +1,211 @@
+"""Typed request and response bodies of the reunite API (django-ninja, pydantic).
+
+Field limits mirror the report forms (showup.reunite.forms); rules that involve several fields
+or the time of the request (a time in the future, a guardian contact) are checked in the API
+view, which answers 422 naming the field, exactly like a pydantic error.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from ninja import Field, Schema
+from pydantic import AwareDatetime, ConfigDict, StringConstraints, field_validator
+
+from showup.reunite.forms import normalise_phone
+from showup.reunite.models import Candidate, Report
+
+Age = Annotated[Decimal, Field(ge=0, le=18, max_digits=4, decimal_places=1)]
+ShortText = Annotated[str, StringConstraints(max_length=100)]
+LanguageCode = Annotated[str, StringConstraints(min_length=1, max_length=35)]
+
+
+class ReportFieldsIn(Schema):
+    """What a reporter may set on a report. All optional here; create adds `kind`."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    situation: Literal["lost", "alone"] = Field(
+        "lost", description="Found reports: a lost child, or a child alone (welfare check)."
+    )
+    given_name: str = Field("", max_length=100, description="The child's first name as reported.")
+    family_name: str = Field("", max_length=100)
+    other_names: list[ShortText] = Field(
+        default_factory=list, max_length=20, description="Nicknames, what the child calls themself."
+    )
+    age_years: Age | None = Field(None, description="Missing reports: the child's age, 0 to 18.")
+    age_min: Age | None = Field(None, description="Found reports: the lower end of the age guess.")
+    age_max: Age | None = Field(None, description="Found reports: the upper end of the age guess.")
+    sex: Literal["male", "female", "unknown", ""] = ""
+    height_cm: int | None = Field(None, ge=30, le=220)
+    hair: str = Field("", max_length=200)
+    clothing: str = Field("", max_length=500)
+    carrying: str = Field("", max_length=300)
+    languages: list[LanguageCode] = Field(
+        default_factory=list, max_length=20, description="Languages the child speaks (BCP 47)."
+    )
+    description: str = Field("", max_length=2000)
+    lat: float | None = Field(None, ge=-90, le=90, description="Latitude, WGS 84; give lon too.")
+    lon: float | None = Field(None, ge=-180, le=180, description="Longitude, WGS 84; give lat too.")
+    place: str = Field("", max_length=300, description="Where last seen (missing) or found.")
+    safe_location: str = Field(
+        "", max_length=300, description="Found reports: where the child is kept safe now."
+    )
+    guardian_name: str = Field("", max_length=200)
+    guardian_phone: str = Field("", max_length=32, description="Missing reports; digits, + and -.")
+    guardian_email: str = Field("", max_length=254)
+    guardian_language: str = Field(
+        "en", description="The language messages to the guardian use: en or es."
+    )
+
+    @field_validator("guardian_phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        try:
+            return normalise_phone(value)
+        except DjangoValidationError as exc:
+            raise ValueError(" ".join(str(m) for m in exc.messages)) from exc
+
+    @field_validator("guardian_email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if value:
+            try:
+                validate_email(value)
+            except DjangoValidationError as exc:
+                raise ValueError("Enter a valid email address.") from exc
+        return value
+
+    @field_validator("guardian_language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        codes = [code for code, _name in settings.LANGUAGES]
+        if value not in codes:
+            raise ValueError(f"Use one of: {', '.join(codes)}.")
+        return value
+
+
+class ReportCreateIn(ReportFieldsIn):
+    kind: Literal["missing", "found"]
+    seen_at: AwareDatetime = Field(
+        description="When last seen (missing) or found, ISO 8601 with a UTC offset; not in the "
+        "future."
+    )
+
+
+class ReportPatchIn(ReportFieldsIn):
+    """Only the fields sent are changed."""
+
+    seen_at: AwareDatetime | None = Field(None, description="ISO 8601 with a UTC offset.")
+
+
+class CancelIn(Schema):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    reason: str = Field(
+        min_length=1, max_length=300, description='Why the report is no longer needed.'
+    )
+
+
+class ReportSummaryOut(Schema):
+    id: int
+    reference: str
+    kind: str
+    situation: str
+    status: str
+    child: str = Field(description="The reported name, or 'Unnamed child'.")
+    age_years: float | None
+    age_min: float | None
+    age_max: float | None
+    sex: str
+    seen_at: datetime
+    created_at: datetime
+    partner_org: str | None
+
+    @staticmethod
+    def resolve_child(obj: Report) -> str:
+        return obj.child_label()
+
+    @staticmethod
+    def resolve_partner_org(obj: Report) -> str | None:
+        return obj.partner_org.name if obj.partner_org_id and obj.partner_org else None
+
+
+class ReportOut(ReportSummaryOut):
+    given_name: str
+    family_name: str
+    other_names: list[str]
+    height_cm: int | None
+    hair: str
+    clothing: str
+    carrying: str
+    languages: list[str]
+    description: str
+    has_photo: bool
+    lat: float | None
+    lon: float | None
+    place: str
+    safe_location: str
+    guardian_name: str
+    guardian_phone: str
+    guardian_email: str
+    guardian_language: str
+    filed_by: str | None = Field(description="Username of the staff member who filed it.")
+    holding_officer: str | None = Field(description="Username of the officer with the child.")
+    updated_at: datetime
+    closed_at: datetime | None
+    cancel_reason: str
+    purged_at: datetime | None = Field(description="Set once personal data was purged.")
+
+    @staticmethod
+    def resolve_has_photo(obj: Report) -> bool:
+        return bool(obj.photo)
+
+    @staticmethod
+    def resolve_filed_by(obj: Report) -> str | None:
+        return obj.filed_by.username if obj.filed_by_id and obj.filed_by else None
+
+    @staticmethod
+    def resolve_holding_officer(obj: Report) -> str | None:
+        user = obj.holding_officer
+        return user.username if obj.holding_officer_id and user else None
+
+
+class CandidateOut(Schema):
+    id: int
+    missing_id: int
+    found_id: int
+    missing_reference: str
+    found_reference: str
+    score: float = Field(description="The engine's probability-like score, 0 to 1.")
+    engine_match: bool = Field(description="Whether the engine itself calls it a match.")
+    reasons: list[str]
+    decision: str
+    decided_at: datetime | None
+
+    @staticmethod
+    def resolve_missing_reference(obj: Candidate) -> str:
+        return obj.missing.reference
+
+    @staticmethod
+    def resolve_found_reference(obj: Candidate) -> str:
+        return obj.found.reference
+
+
+class Message(Schema):
+    detail: str
+
+
+class FieldError(Schema):
+    type: str | None = None
+    loc: list[str | int] = Field(description="Where: e.g. ['body', 'payload', 'age_years'].")
+    msg: str
+
+
+class ValidationErrorOut(Schema):
+    detail: list[FieldError]

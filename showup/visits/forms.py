@@ -1,0 +1,294 @@
+"""Visit forms: they check the shape of what people type (dates parse, windows are in the
+future, group sizes are possible) and keep everything typed when something is wrong.
+Services enforce what needs the database (overlaps, state)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from showup.core.models import User
+from showup.visits.models import MementoKind, Place, VisitGuest, VisitRequest
+
+INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+INPUT_FORMATS = [INPUT_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+WINDOW_ROWS = 3
+GUEST_ROWS = 2
+MAX_VISIT = timedelta(hours=8)
+# A form filled in slowly should not fail because the first window is now a minute old.
+PAST_TOLERANCE = timedelta(minutes=5)
+
+
+def when_field(label: str, *, required: bool = True) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        required=required,
+        input_formats=INPUT_FORMATS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=INPUT_FORMAT),
+    )
+
+
+def check_window(start: datetime, end: datetime, *, now: datetime | None = None) -> str | None:
+    """The message for an impossible time window, or None. Shared by the forms and the API."""
+    now = now or timezone.now()
+    if start < now - PAST_TOLERANCE:
+        return str(_("This time is in the past. Choose a time from now on."))
+    if end <= start:
+        return str(_("The end must be after the start."))
+    return None
+
+
+class OfficerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.display_name())
+
+
+class PlaceForm(forms.ModelForm):
+    class Meta:
+        model = Place
+        fields = ["name", *Place.RULE_FIELDS]
+
+    def clean_max_group_size(self) -> int:
+        value: int = self.cleaned_data["max_group_size"]
+        if value < 1:
+            raise ValidationError(_("At least one visitor must be allowed."))
+        return value
+
+
+class RequestForm(forms.ModelForm):
+    """The partner's "Request a visit" form, prefilled from their place's rules."""
+
+    class Meta:
+        model = VisitRequest
+        fields = [
+            "child_first_name", "child_age", "interests", "asked_for", "ward", "urgency",
+            "requested_officer", "group_size", *VisitRequest.RULE_FIELDS, "note",
+        ]
+        widgets = {"note": forms.Textarea(attrs={"rows": 3}),
+                   "rules_notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, officers: list[User] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = OfficerChoiceField(
+            queryset=User.objects.filter(pk__in=[o.pk for o in officers or []]),
+            required=False,
+            label=_("officer the child asked for (optional)"),
+            help_text=_("If the child met an officer before and asked for them."),
+        )
+        self.fields["requested_officer"] = field
+        self.fields["child_first_name"].widget.attrs["autocomplete"] = "off"
+        self.fields["child_age"].widget.attrs.update({"min": 0, "max": 21, "inputmode": "numeric"})
+        self.fields["group_size"].widget.attrs["min"] = 1
+        for i in range(1, WINDOW_ROWS + 1):
+            self.fields[f"window_{i}_start"] = when_field(_("from"), required=i == 1)
+            self.fields[f"window_{i}_end"] = when_field(_("until"), required=i == 1)
+
+    def window_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"window_{i}_start"], self[f"window_{i}_end"])
+                for i in range(1, WINDOW_ROWS + 1)]
+
+    def clean_child_first_name(self) -> str:
+        value = self.cleaned_data["child_first_name"].strip()
+        if " " in value:
+            raise ValidationError(_("First name only, please: no family name."))
+        return value
+
+    def clean_child_age(self) -> int:
+        value: int = self.cleaned_data["child_age"]
+        if value > 21:
+            raise ValidationError(_("Visits are for children and young people up to 21."))
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        limit = data.get("max_group_size")
+        size = data.get("group_size")
+        if limit is not None and limit < 1:
+            self.add_error("max_group_size", _("At least one visitor must be allowed."))
+        if size is not None and size < 1:
+            self.add_error("group_size", _("At least one visitor is needed for a visit."))
+        elif size is not None and limit is not None and limit >= 1 and size > limit:
+            self.add_error(
+                "group_size",
+                _("The place allows at most %(n)s visitors.") % {"n": limit},
+            )
+        for i in range(1, WINDOW_ROWS + 1):
+            start, end = data.get(f"window_{i}_start"), data.get(f"window_{i}_end")
+            if start is None and end is None:
+                continue
+            if start is None or end is None:
+                missing = f"window_{i}_start" if start is None else f"window_{i}_end"
+                if missing not in self.errors:
+                    self.add_error(missing, _("Give both the start and the end of this time."))
+                continue
+            problem = check_window(start, end)
+            if problem:
+                field = f"window_{i}_end" if end <= start else f"window_{i}_start"
+                self.add_error(field, problem)
+        return data
+
+    def windows(self) -> list[tuple[datetime, datetime]]:
+        out = []
+        for i in range(1, WINDOW_ROWS + 1):
+            start = self.cleaned_data.get(f"window_{i}_start")
+            end = self.cleaned_data.get(f"window_{i}_end")
+            if start and end:
+                out.append((start, end))
+        return out
+
+    def service_data(self) -> dict[str, Any]:
+        return {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+
+
+class GuestFieldsMixin(forms.Form):
+    def add_guest_fields(self) -> None:
+        for i in range(1, GUEST_ROWS + 1):
+            self.fields[f"guest_{i}_kind"] = forms.ChoiceField(
+                label=_("guest"), required=False,
+                choices=[("", _("— no guest —")), *VisitGuest.Kind.choices],
+            )
+            self.fields[f"guest_{i}_name"] = forms.CharField(
+                label=_("guest's name"), required=False, max_length=120,
+                help_text=_("First name, or the K-9 team's name."),
+            )
+
+    def guest_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"guest_{i}_kind"], self[f"guest_{i}_name"])
+                for i in range(1, GUEST_ROWS + 1)]
+
+    def clean_guests(self, data: dict[str, Any]) -> None:
+        for i in range(1, GUEST_ROWS + 1):
+            kind, name = data.get(f"guest_{i}_kind"), (data.get(f"guest_{i}_name") or "").strip()
+            if kind and not name:
+                self.add_error(f"guest_{i}_name", _("Give the guest's name."))
+            elif name and not kind:
+                self.add_error(f"guest_{i}_kind", _("Say who this guest is."))
+
+    def guests(self) -> list[tuple[str, str]]:
+        out = []
+        for i in range(1, GUEST_ROWS + 1):
+            kind = self.cleaned_data.get(f"guest_{i}_kind")
+            name = (self.cleaned_data.get(f"guest_{i}_name") or "").strip()
+            if kind and name:
+                out.append((kind, name))
+        return out
+
+
+class SlotForm(GuestFieldsMixin):
+    """The coordinator proposes an officer and a time (also used to reschedule and for return
+    visits). A time outside the officer's shifts is allowed only when ticked on purpose."""
+
+    officer = OfficerChoiceField(queryset=User.objects.none(), label=_("officer"))
+    start = when_field(_("start"))
+    end = when_field(_("end"))
+    outside_shift_ok = forms.BooleanField(
+        label=_("Book even if the officer is not on shift then"), required=False,
+        help_text=_("Visits off shift need the officer's agreement (overtime or a day off)."),
+    )
+
+    def __init__(self, *args: Any, officers: list[User], with_guests: bool = False,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["officer"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = User.objects.filter(pk__in=[o.pk for o in officers]).order_by(
+            "first_name", "username")
+        self.outside_shift = False
+        if with_guests:
+            self.add_guest_fields()
+
+    def clean(self) -> dict[str, Any]:
+        from showup.visits.selectors import outside_shifts
+
+        data = super().clean() or {}
+        start, end, officer = data.get("start"), data.get("end"), data.get("officer")
+        if start and end:
+            problem = check_window(start, end)
+            if problem:
+                self.add_error("end" if end <= start else "start", problem)
+            elif end - start > MAX_VISIT:
+                self.add_error("end", _("A visit cannot be longer than 8 hours."))
+            elif officer is not None and outside_shifts(officer, start, end):
+                self.outside_shift = True
+                if not data.get("outside_shift_ok"):
+                    self.add_error(
+                        "outside_shift_ok",
+                        _("%(name)s is not on shift for all of this time. Tick the box to book "
+                          "anyway, or choose a time within a shift.")
+                        % {"name": officer.display_name()},
+                    )
+        if "guest_1_kind" in self.fields:
+            self.clean_guests(data)
+        return data
+
+
+class CompleteForm(GuestFieldsMixin):
+    officer_note = forms.CharField(
+        label=_("private note"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For the unit only: what worked, what to bring next time. "
+                    "No medical details."),
+    )
+    photo_consent = forms.BooleanField(
+        label=_("The guardian consented to photos"), required=False
+    )
+    can_feed_story = forms.BooleanField(
+        label=_("This visit may become a story (needs the guardian's consent)"), required=False
+    )
+
+    def __init__(self, *args: Any, photos_allowed: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.photos_allowed = photos_allowed
+        for kind, label in MementoKind.choices:
+            self.fields[f"given_{kind}"] = forms.IntegerField(
+                label=label, required=False, min_value=0, max_value=50, initial=0,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+            )
+        self.add_guest_fields()
+        if not photos_allowed:
+            self.fields["photo_consent"].disabled = True
+            self.fields["can_feed_story"].disabled = True
+            self.fields["photo_consent"].help_text = _("This place does not allow photos.")
+
+    def memento_fields(self) -> list[forms.BoundField]:
+        return [self[f"given_{kind}"] for kind in MementoKind.values]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("can_feed_story") and not data.get("photo_consent"):
+            self.add_error("can_feed_story",
+                           _("A visit can feed a story only with the guardian's consent."))
+        self.clean_guests(data)
+        return data
+
+    def mementos(self) -> dict[str, int]:
+        return {kind: self.cleaned_data.get(f"given_{kind}") or 0 for kind in MementoKind.values}
+
+
+class StockForm(forms.Form):
+    kind = forms.ChoiceField(label=_("memento"), choices=MementoKind.choices)
+    quantity = forms.IntegerField(label=_("on hand now"), min_value=0, max_value=100000)
+
+
+class ShiftForm(forms.Form):
+    officer = OfficerChoiceField(queryset=User.objects.none(), label=_("officer"))
+    start = when_field(_("start"))
+    end = when_field(_("end"))
+
+    def __init__(self, *args: Any, officers: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["officer"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = User.objects.filter(pk__in=[o.pk for o in officers])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and end <= start:
+            self.add_error("end", _("The end must be after the start."))
+        return data

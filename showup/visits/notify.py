@@ -1,0 +1,160 @@
+"""Who hears about a visit request, and what they are told.
+
+Called by services inside their transaction: the in-app notices are written there and then (they
+are true exactly when the change is); emails are sent after the commit, so a rolled-back change
+never sends mail and a slow mail server never holds a lock. A failed email is logged and
+audited ("visits.notification.failed") and never undoes anything.
+
+Notices and emails name the request by its reference and the partner organisation, never the
+child: email leaves showup, and the notices page is not an audited view of a child's record.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from showup.core.audit import audit
+from showup.core.models import Notice, Role, User
+from showup.visits.models import Visit, VisitRequest
+
+logger = logging.getLogger(__name__)
+
+
+def _coordinators(agency_id: int) -> list[User]:
+    return list(
+        User.objects.filter(
+            agency_id=agency_id, role__in=[Role.COORDINATOR, Role.ADMIN], is_active=True
+        )
+    )
+
+
+def _partner_staff(request: VisitRequest) -> list[User]:
+    return list(
+        User.objects.filter(partner_org_id=request.partner_org_id, role=Role.PARTNER,
+                            is_active=True)
+    )
+
+
+def _url(request: VisitRequest, name: str = "visits:request_detail") -> str:
+    return reverse(name, args=[request.pk])
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _notify(users: list[User], text: str, url: str) -> None:
+    Notice.objects.bulk_create([Notice(user=u, text=text[:300], url=url) for u in users])
+
+
+def _email_after_commit(
+    users: list[User], subject: str, body: str, *, event: str, agency_id: int
+) -> None:
+    recipients = [(u.pk, u.email, u.role) for u in users if u.email]
+
+    def send() -> None:
+        for user_pk, address, role in recipients:
+            try:
+                send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address],
+                          fail_silently=False)
+            except Exception as exc:
+                logger.exception("visit email %s to user %s failed", event, user_pk)
+                audit("visits.notification.failed", actor=None, actor_label="system",
+                      agency_id=agency_id, event=event, role=role, error=type(exc).__name__)
+            else:
+                audit("visits.notification.sent", actor=None, actor_label="system",
+                      agency_id=agency_id, event=event, channel="email", role=role)
+
+    transaction.on_commit(send)
+
+
+def _values(request: VisitRequest, visit: Visit | None = None) -> dict[str, str]:
+    values = {"ref": request.reference, "org": str(request.partner_org)}
+    if visit is not None:
+        from django.utils import timezone
+
+        values["when"] = timezone.localtime(visit.start).strftime("%a %d %b %H:%M")
+        values["officer"] = visit.officer.display_name()
+    return values
+
+
+def request_created(request: VisitRequest) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _("New visit request %(ref)s from %(org)s.") % _values(request)
+    _notify(_coordinators(request.agency_id), text, _url(request))
+
+
+def slot_proposed(visit: Visit) -> None:
+    request = visit.request
+    staff = _partner_staff(request)
+    with translation.override(settings.LANGUAGE_CODE):
+        values = _values(request, visit)
+        text = _("A visit is proposed for %(ref)s: %(when)s with %(officer)s. Please confirm.") % values
+        subject = _("Visit %(ref)s: please confirm the proposed time") % values
+        body = "\n\n".join([
+            text,
+            _("Confirm or decline here: %(link)s") % {"link": _absolute(_url(request))},
+            _("For the child's privacy this email carries no personal details; they are in "
+              "showup."),
+        ])
+    _notify(staff, text, _url(request))
+    _email_after_commit(staff, subject, body, event="slot_proposed", agency_id=request.agency_id)
+
+
+def slot_accepted(visit: Visit) -> None:
+    request = visit.request
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _("%(org)s confirmed visit %(ref)s: %(when)s with %(officer)s.") % _values(
+            request, visit
+        )
+    _notify(_coordinators(request.agency_id), text, _url(request))
+    _notify([visit.officer], text, reverse("visits:my_day"))
+
+
+def slot_declined(visit: Visit) -> None:
+    request = visit.request
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _("%(org)s cannot take the proposed time for %(ref)s; please propose another.") % (
+            _values(request, visit)
+        )
+    _notify(_coordinators(request.agency_id), text, _url(request))
+
+
+def visit_interrupted(visit: Visit) -> None:
+    """The officer was called away: the partner and the coordinators are told, and the
+    coordinators are pointed at rescheduling (with the same officer first)."""
+    request = visit.request
+    partner_staff = _partner_staff(request)
+    coordinators = _coordinators(request.agency_id)
+    with translation.override(settings.LANGUAGE_CODE):
+        values = _values(request, visit)
+        partner_text = _(
+            "Visit %(ref)s was interrupted: %(officer)s was called away to an emergency. "
+            "We are rescheduling it and will propose a new time."
+        ) % values
+        coord_text = _(
+            "Visit %(ref)s (%(org)s) was interrupted: %(officer)s was called away. "
+            "Please reschedule it."
+        ) % values
+        subject = _("Visit %(ref)s interrupted — being rescheduled") % values
+        partner_body = "\n\n".join([
+            partner_text,
+            _("The request stays open: %(link)s") % {"link": _absolute(_url(request))},
+        ])
+        coord_body = "\n\n".join([
+            coord_text,
+            _("Reschedule: %(link)s") % {"link": _absolute(_url(request, "visits:reschedule"))},
+        ])
+    _notify(partner_staff, partner_text, _url(request))
+    _notify(coordinators, coord_text, _url(request, "visits:reschedule"))
+    _email_after_commit(partner_staff, subject, partner_body, event="visit_interrupted",
+                        agency_id=request.agency_id)
+    _email_after_commit(coordinators, subject, coord_body, event="visit_interrupted",
+                        agency_id=request.agency_id)

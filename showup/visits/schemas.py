@@ -1,0 +1,168 @@
+"""Typed input and output of the visits API (django-ninja / pydantic)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Field, Schema
+
+from showup.visits.models import Visit, VisitRequest
+
+UrgencyCode = Literal["routine", "soon", "urgent"]
+GuestKind = Literal["officer", "k9", "honouree", "other"]
+MementoCode = Literal["patch", "junior_badge", "toy_badge", "sticker", "other"]
+
+
+class ErrorOut(Schema):
+    code: str = Field(description="Stable error code, e.g. overlap, bad_state, wrong_organisation")
+    detail: str = Field(description="What went wrong, for people")
+
+
+class WindowIn(Schema):
+    start: datetime
+    end: datetime
+
+
+class WindowOut(WindowIn):
+    pass
+
+
+class RulesIn(Schema):
+    """Leave a field out to keep the place's standing rule."""
+
+    max_group_size: int | None = Field(None, ge=1, le=50)
+    min_visitor_age: int | None = Field(None, ge=0, le=99)
+    infection_screening: bool | None = None
+    flu_vaccination: bool | None = None
+    photos_allowed: bool | None = None
+    escort_required: bool | None = None
+    min_notice_days: int | None = Field(None, ge=0, le=365)
+    rules_notes: str | None = Field(None, max_length=2000)
+
+
+class RulesOut(Schema):
+    max_group_size: int
+    min_visitor_age: int | None
+    infection_screening: bool
+    flu_vaccination: bool
+    photos_allowed: bool
+    escort_required: bool
+    min_notice_days: int
+    rules_notes: str
+
+
+class RequestIn(Schema):
+    partner_org_id: int | None = Field(
+        None, description="Optional; always the caller's organisation. Another id is refused."
+    )
+    child_first_name: str = Field(..., min_length=1, max_length=60,
+                                  description="First name only, never a family name")
+    child_age: int = Field(..., ge=0, le=21)
+    interests: str = Field("", max_length=300)
+    asked_for: str = Field("", max_length=300)
+    ward: str = Field("", max_length=120)
+    group_size: int = Field(1, description="Visitors wanted; 1 to the place's limit")
+    urgency: UrgencyCode = Field("routine", description="How soon; never a medical detail")
+    requested_officer_id: int | None = None
+    note: str = Field("", max_length=2000, description="Practical notes; no medical details")
+    rules: RulesIn = Field(default_factory=RulesIn)
+    windows: list[WindowIn] = Field(..., min_length=1, max_length=10)
+
+
+class GuestIO(Schema):
+    kind: GuestKind
+    name: str = Field(..., min_length=1, max_length=120)
+
+
+class MementoIO(Schema):
+    kind: MementoCode
+    quantity: int = Field(..., ge=1, le=50)
+
+
+class VisitOut(Schema):
+    id: int
+    request_id: int
+    officer_id: int
+    officer_name: str
+    start: datetime
+    end: datetime
+    status: str
+    status_label: str
+    return_of_id: int | None
+    interrupted_at: datetime | None
+    interrupt_reason: str
+    completed_at: datetime | None
+    guests: list[GuestIO]
+    mementos: list[MementoIO]
+    photo_consent: bool
+    can_feed_story: bool
+
+    @staticmethod
+    def of(visit: Visit) -> VisitOut:
+        return VisitOut(
+            id=visit.pk, request_id=visit.request_id, officer_id=visit.officer_id,
+            officer_name=visit.officer.display_name(), start=visit.start, end=visit.end,
+            status=visit.status, status_label=str(visit.get_status_display()),
+            return_of_id=visit.return_of_id, interrupted_at=visit.interrupted_at,
+            interrupt_reason=visit.interrupt_reason, completed_at=visit.completed_at,
+            guests=[GuestIO(kind=g.kind, name=g.name) for g in visit.guests.all()],  # type: ignore[arg-type]
+            mementos=[MementoIO(kind=m.kind, quantity=m.quantity)  # type: ignore[arg-type]
+                      for m in visit.mementos.all()],
+            photo_consent=visit.photo_consent, can_feed_story=visit.can_feed_story,
+        )
+
+
+class RequestOut(Schema):
+    id: int
+    reference: str
+    status: str
+    status_label: str
+    partner_org_id: int
+    partner_org_name: str
+    child_first_name: str
+    child_age: int
+    interests: str
+    asked_for: str
+    ward: str
+    group_size: int
+    urgency: str
+    requested_officer_id: int | None
+    note: str
+    rules: RulesOut
+    windows: list[WindowOut]
+    visits: list[VisitOut]
+    created_at: datetime
+
+    @staticmethod
+    def of(r: VisitRequest) -> RequestOut:
+        return RequestOut(
+            id=r.pk, reference=r.reference, status=r.status,
+            status_label=str(r.get_status_display()), partner_org_id=r.partner_org_id,
+            partner_org_name=str(r.partner_org), child_first_name=r.child_first_name,
+            child_age=r.child_age, interests=r.interests, asked_for=r.asked_for, ward=r.ward,
+            group_size=r.group_size, urgency=r.urgency,
+            requested_officer_id=r.requested_officer_id, note=r.note,
+            rules=RulesOut(**r.rules()),  # type: ignore[arg-type]
+            windows=[WindowOut(start=w.start, end=w.end) for w in r.windows.all()],
+            visits=[VisitOut.of(v) for v in r.visits.all()],
+            created_at=r.created_at,
+        )
+
+
+class SlotIn(Schema):
+    officer_id: int
+    start: datetime
+    end: datetime
+    guests: list[GuestIO] = Field(default_factory=list, max_length=5)
+    allow_outside_shift: bool = Field(
+        False, description="Book even if the officer is not on shift for the whole slot"
+    )
+
+
+class CompleteIn(Schema):
+    note: str = Field("", max_length=2000, description="Private note for the unit")
+    mementos: list[MementoIO] = Field(default_factory=list)
+    guests: list[GuestIO] = Field(default_factory=list, max_length=5)
+    photo_consent: bool = False
+    can_feed_story: bool = False

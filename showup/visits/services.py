@@ -1,0 +1,498 @@
+"""State changes of the visits module. One transaction each, each writes its audit entry.
+
+Views and the API check access and validate the shape of input (dates parse, windows are in
+the future) before calling these. Services enforce the invariants that need the database:
+a state transition must be allowed, an officer is never booked twice at once, a booking fits
+the place's group limit. Those raise VisitError with a code and a message for people.
+
+In-app notices are written inside the transaction (they are true exactly when the change is);
+emails go out after commit (showup.visits.notify), so a slow mail server never holds a lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from showup.core.audit import audit
+from showup.core.models import Agency, PartnerOrganisation, User
+from showup.visits import notify
+from showup.visits.models import (
+    FeedToken,
+    MementoGiven,
+    MementoKind,
+    MementoStock,
+    Place,
+    Shift,
+    Visit,
+    VisitGuest,
+    VisitRequest,
+    VisitWindow,
+    new_feed_token,
+)
+
+# What a request form or the API may set on a request; everything else is the system's.
+REQUEST_FIELDS = (
+    "child_first_name",
+    "child_age",
+    "interests",
+    "asked_for",
+    "ward",
+    "group_size",
+    "urgency",
+    "requested_officer",
+    "note",
+    *VisitRequest.RULE_FIELDS,
+)
+CALLED_AWAY = "called away"
+
+Status = VisitRequest.Status
+VStatus = Visit.Status
+
+
+class VisitError(ValueError):
+    """A change the rules do not allow. `code` is stable (tests and the API use it); `message`
+    is for people, in their language."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _require(visit: Visit, *allowed: str) -> None:
+    if visit.status not in allowed:
+        raise VisitError(
+            "bad_state",
+            _("This visit is %(status)s; that cannot be done now.")
+            % {"status": visit.get_status_display().lower()},
+        )
+
+
+def _lock_visit(visit: Visit) -> Visit:
+    # Two taps (or a tap and a coordinator's click) on one visit must not both succeed.
+    return Visit.objects.select_for_update().select_related("request").get(pk=visit.pk)
+
+
+def _lock_request(request: VisitRequest) -> VisitRequest:
+    return VisitRequest.objects.select_for_update().get(pk=request.pk)
+
+
+# --- places ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def place_save(
+    *, partner_org: PartnerOrganisation, actor: User, data: Mapping[str, Any],
+    place: Place | None = None,
+) -> Place:
+    """Create or update a partner's standing rules."""
+    created = place is None
+    if place is None:
+        place = Place(partner_org=partner_org)
+    for name in ("name", *Place.RULE_FIELDS):
+        if name in data:
+            setattr(place, name, data[name])
+    place.save()
+    audit(
+        "visits.place.created" if created else "visits.place.updated",
+        actor=actor, obj=place, agency_id=partner_org.agency_id,
+    )
+    return place
+
+
+# --- requests -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_create(
+    *,
+    actor: User,
+    partner_org: PartnerOrganisation,
+    data: Mapping[str, Any],
+    windows: Sequence[tuple[datetime, datetime]],
+    place: Place | None = None,
+) -> VisitRequest:
+    """A partner asks for a visit. Rules not given are copied from the place."""
+    request = VisitRequest(
+        agency_id=partner_org.agency_id, partner_org=partner_org, place=place, created_by=actor
+    )
+    if place is not None:
+        for name in VisitRequest.RULE_FIELDS:
+            setattr(request, name, getattr(place, name))
+    for name in REQUEST_FIELDS:
+        if name in data and data[name] is not None:
+            setattr(request, name, data[name])
+    if request.group_size > request.max_group_size:
+        raise VisitError(
+            "group_too_large",
+            _("The place allows at most %(n)s visitors.") % {"n": request.max_group_size},
+        )
+    request.save()
+    if not windows:
+        raise VisitError("no_windows", _("Give at least one time that would suit."))
+    for start, end in windows:
+        if end <= start:
+            raise VisitError("end_before_start", _("A time window must end after it starts."))
+        VisitWindow.objects.create(request=request, start=start, end=end)
+    audit(
+        "visits.request.created", actor=actor, obj=request,
+        partner_org=partner_org.pk, urgency=request.urgency, windows=len(windows),
+    )
+    notify.request_created(request)
+    return request
+
+
+@transaction.atomic
+def request_cancel(*, request: VisitRequest, actor: User, reason: str = "") -> VisitRequest:
+    request = _lock_request(request)
+    if not request.is_open:
+        raise VisitError("bad_state", _("This request is already closed."))
+    now = timezone.now()
+    request.visits.filter(status__in=Visit.BOOKED_STATUSES).update(status=VStatus.CANCELLED)
+    request.status = Status.CANCELLED
+    request.closed_at = now
+    request.save(update_fields=["status", "closed_at"])
+    audit("visits.request.cancelled", actor=actor, obj=request, reason=reason[:200])
+    return request
+
+
+def request_viewed(*, actor: User, requests: Iterable[VisitRequest], where: str) -> None:
+    """Audit that a staff member saw these children's first names (a page, a list, the API)."""
+    ids = [r.pk for r in requests]
+    if not ids:
+        return
+    if len(ids) == 1:
+        audit("visits.request.viewed", actor=actor, obj=next(iter(requests)), where=where)
+    else:
+        audit("visits.request.listed", actor=actor, requests=ids, where=where)
+
+
+# --- booking --------------------------------------------------------------------------------
+
+
+def _book(
+    *,
+    request: VisitRequest,
+    officer: User,
+    start: datetime,
+    end: datetime,
+    actor: User,
+    guests: Sequence[tuple[str, str]] = (),
+    return_of: Visit | None = None,
+) -> Visit:
+    if end <= start:
+        raise VisitError("end_before_start", _("The visit must end after it starts."))
+    if 1 + len(guests) > request.max_group_size:
+        raise VisitError(
+            "group_too_large",
+            _("The place allows at most %(n)s visitors; this booking has %(m)s.")
+            % {"n": request.max_group_size, "m": 1 + len(guests)},
+        )
+    # Lock the officer's row so two coordinators cannot book the same hour at once: the
+    # overlap check and the insert below are then serialised per officer.
+    User.objects.select_for_update().filter(pk=officer.pk).first()
+    clash = Visit.objects.booked().filter(officer=officer).overlapping(start, end).first()
+    if clash is not None:
+        raise VisitError(
+            "overlap",
+            _("%(officer)s is already booked %(start)s–%(end)s (%(ref)s). Choose another time "
+              "or another officer.")
+            % {
+                "officer": officer.display_name(),
+                "start": timezone.localtime(clash.start).strftime("%a %d %b %H:%M"),
+                "end": timezone.localtime(clash.end).strftime("%H:%M"),
+                "ref": clash.request.reference,
+            },
+        )
+    visit = Visit.objects.create(
+        request=request, officer=officer, start=start, end=end, proposed_by=actor,
+        return_of=return_of,
+    )
+    for kind, name in guests:
+        VisitGuest.objects.create(visit=visit, kind=kind, name=name)
+    request.status = Status.PROPOSED
+    request.closed_at = None
+    request.save(update_fields=["status", "closed_at"])
+    return visit
+
+
+@transaction.atomic
+def slot_propose(
+    *,
+    request: VisitRequest,
+    officer: User,
+    start: datetime,
+    end: datetime,
+    actor: User,
+    guests: Sequence[tuple[str, str]] = (),
+) -> Visit:
+    """The coordinator proposes an officer and a time; the partner then accepts or declines."""
+    request = _lock_request(request)
+    if request.status not in (Status.REQUESTED, Status.INTERRUPTED):
+        raise VisitError(
+            "bad_state", _("This request already has a slot; reschedule or cancel it first.")
+        )
+    visit = _book(request=request, officer=officer, start=start, end=end, actor=actor,
+                  guests=guests)
+    audit("visits.slot.proposed", actor=actor, obj=visit, request=request.pk,
+          officer=officer.pk, start=start.isoformat(), end=end.isoformat())
+    notify.slot_proposed(visit)
+    return visit
+
+
+@transaction.atomic
+def slot_accept(*, visit: Visit, actor: User) -> Visit:
+    visit = _lock_visit(visit)
+    _require(visit, VStatus.PROPOSED)
+    visit.status = VStatus.SCHEDULED
+    visit.accepted_at = timezone.now()
+    visit.save(update_fields=["status", "accepted_at"])
+    VisitRequest.objects.filter(pk=visit.request_id).update(status=Status.SCHEDULED)
+    audit("visits.slot.accepted", actor=actor, obj=visit, request=visit.request_id)
+    notify.slot_accepted(visit)
+    return visit
+
+
+@transaction.atomic
+def slot_decline(*, visit: Visit, actor: User) -> Visit:
+    """The partner cannot take this time; the request goes back to the coordinator."""
+    visit = _lock_visit(visit)
+    _require(visit, VStatus.PROPOSED)
+    visit.status = VStatus.DECLINED
+    visit.save(update_fields=["status"])
+    interrupted = visit.request.visits.filter(status=VStatus.INTERRUPTED).exists()
+    VisitRequest.objects.filter(pk=visit.request_id).update(
+        status=Status.INTERRUPTED if interrupted else Status.REQUESTED
+    )
+    audit("visits.slot.declined", actor=actor, obj=visit, request=visit.request_id)
+    notify.slot_declined(visit)
+    return visit
+
+
+# --- the visit itself -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def visit_start(*, visit: Visit, actor: User, at: datetime | None = None) -> Visit:
+    visit = _lock_visit(visit)
+    _require(visit, VStatus.SCHEDULED)
+    visit.status = VStatus.IN_PROGRESS
+    visit.started_at = at or timezone.now()
+    visit.save(update_fields=["status", "started_at"])
+    VisitRequest.objects.filter(pk=visit.request_id).update(status=Status.IN_PROGRESS)
+    audit("visits.visit.started", actor=actor, obj=visit)
+    return visit
+
+
+@transaction.atomic
+def visit_interrupt(
+    *, visit: Visit, actor: User, reason: str = CALLED_AWAY, at: datetime | None = None
+) -> Visit:
+    """One tap: the officer was called away. The request stays open for rescheduling."""
+    visit = _lock_visit(visit)
+    _require(visit, VStatus.SCHEDULED, VStatus.IN_PROGRESS)
+    visit.status = VStatus.INTERRUPTED
+    visit.interrupted_at = at or timezone.now()
+    visit.interrupt_reason = reason[:120]
+    visit.save(update_fields=["status", "interrupted_at", "interrupt_reason"])
+    VisitRequest.objects.filter(pk=visit.request_id).update(status=Status.INTERRUPTED)
+    audit("visits.visit.interrupted", actor=actor, obj=visit, reason=visit.interrupt_reason)
+    notify.visit_interrupted(visit)
+    return visit
+
+
+@transaction.atomic
+def visit_reschedule(
+    *,
+    request: VisitRequest,
+    officer: User,
+    start: datetime,
+    end: datetime,
+    actor: User,
+    guests: Sequence[tuple[str, str]] = (),
+) -> Visit:
+    """A new slot for an interrupted request, linked to the interrupted visit."""
+    request = _lock_request(request)
+    if request.status != Status.INTERRUPTED:
+        raise VisitError("bad_state", _("Only an interrupted request is rescheduled."))
+    first = (
+        request.visits.filter(status=VStatus.INTERRUPTED).order_by("-interrupted_at").first()
+    )
+    visit = _book(request=request, officer=officer, start=start, end=end, actor=actor,
+                  guests=guests, return_of=first)
+    audit("visits.visit.rescheduled", actor=actor, obj=visit, request=request.pk,
+          return_of=first.pk if first else None, officer=officer.pk,
+          same_officer=bool(first and first.officer_id == officer.pk))
+    notify.slot_proposed(visit)
+    return visit
+
+
+@transaction.atomic
+def return_visit_create(
+    *,
+    first_visit: Visit,
+    officer: User,
+    start: datetime,
+    end: datetime,
+    actor: User,
+    guests: Sequence[tuple[str, str]] = (),
+) -> Visit:
+    """Another visit that builds on an earlier one (often with guests)."""
+    first_visit = _lock_visit(first_visit)
+    _require(first_visit, VStatus.COMPLETED, VStatus.INTERRUPTED)
+    request = _lock_request(first_visit.request)
+    if request.status in (Status.PROPOSED, Status.SCHEDULED, Status.IN_PROGRESS):
+        raise VisitError("bad_state", _("This request already has a visit booked."))
+    if request.status == Status.CANCELLED:
+        raise VisitError("bad_state", _("This request was cancelled."))
+    visit = _book(request=request, officer=officer, start=start, end=end, actor=actor,
+                  guests=guests, return_of=first_visit)
+    audit("visits.visit.return_created", actor=actor, obj=visit, return_of=first_visit.pk,
+          guests=[kind for kind, _name in guests])
+    notify.slot_proposed(visit)
+    return visit
+
+
+@transaction.atomic
+def visit_complete(
+    *,
+    visit: Visit,
+    actor: User,
+    note: str = "",
+    mementos: Mapping[str, int] | None = None,
+    guests: Sequence[tuple[str, str]] = (),
+    photo_consent: bool = False,
+    can_feed_story: bool = False,
+    at: datetime | None = None,
+) -> Visit:
+    """Close the visit with what happened: a private note, what was given, who came along,
+    and whether the guardian consented to photos (and so the visit may feed a story)."""
+    visit = _lock_visit(visit)
+    _require(visit, VStatus.SCHEDULED, VStatus.IN_PROGRESS)
+    request = visit.request
+    if photo_consent and not request.photos_allowed:
+        raise VisitError("photos_not_allowed", _("This place does not allow photos of patients."))
+    if can_feed_story and not photo_consent:
+        raise VisitError(
+            "no_consent", _("A visit can feed a story only with the guardian's consent.")
+        )
+    now = at or timezone.now()
+    visit.status = VStatus.COMPLETED
+    visit.started_at = visit.started_at or now
+    visit.completed_at = now
+    visit.officer_note = note
+    visit.photo_consent = photo_consent
+    visit.can_feed_story = can_feed_story
+    visit.save(update_fields=["status", "started_at", "completed_at", "officer_note",
+                              "photo_consent", "can_feed_story"])
+    for kind, name in guests:
+        VisitGuest.objects.create(visit=visit, kind=kind, name=name)
+    given = {kind: qty for kind, qty in (mementos or {}).items() if qty}
+    for kind, qty in given.items():
+        MementoGiven.objects.create(visit=visit, kind=kind, quantity=qty)
+        _stock_take(agency_id=request.agency_id, kind=kind, quantity=qty)
+    VisitRequest.objects.filter(pk=request.pk).update(status=Status.COMPLETED, closed_at=now)
+    audit("visits.visit.completed", actor=actor, obj=visit, mementos=given,
+          guests=[kind for kind, _name in guests], photo_consent=photo_consent,
+          can_feed_story=can_feed_story)
+    return visit
+
+
+# --- stock, shifts, calendar tokens ------------------------------------------------------------
+
+
+def _stock_take(*, agency_id: int, kind: str, quantity: int) -> None:
+    row, _created = MementoStock.objects.select_for_update().get_or_create(
+        agency_id=agency_id, kind=kind
+    )
+    # F() so two completions at once both count; the count may go below zero (see the model).
+    MementoStock.objects.filter(pk=row.pk).update(quantity=F("quantity") - quantity)
+
+
+@transaction.atomic
+def stock_set(*, agency: Agency, kind: str, quantity: int, actor: User) -> MementoStock:
+    """The coordinator records a count (a delivery arrived, or a recount)."""
+    if kind not in MementoKind.values:
+        raise VisitError("bad_kind", _("Unknown memento."))
+    row, _created = MementoStock.objects.select_for_update().get_or_create(
+        agency=agency, kind=kind
+    )
+    before = row.quantity
+    row.quantity = quantity
+    row.save(update_fields=["quantity", "updated_at"])
+    audit("visits.stock.set", actor=actor, obj=row, agency_id=agency.pk, kind=kind,
+          before=before, after=quantity)
+    return row
+
+
+@transaction.atomic
+def shift_add(*, officer: User, start: datetime, end: datetime, actor: User) -> Shift:
+    if end <= start:
+        raise VisitError("end_before_start", _("A shift must end after it starts."))
+    if end - start > timedelta(hours=16):
+        raise VisitError("too_long", _("A shift cannot be longer than 16 hours."))
+    assert officer.agency_id is not None
+    shift = Shift.objects.create(agency_id=officer.agency_id, officer=officer, start=start,
+                                 end=end)
+    audit("visits.shift.added", actor=actor, obj=shift, agency_id=officer.agency_id,
+          officer=officer.pk)
+    return shift
+
+
+def feed_token_for(user: User) -> FeedToken:
+    token, _created = FeedToken.objects.get_or_create(user=user)
+    return token
+
+
+@transaction.atomic
+def feed_token_rotate(*, user: User) -> FeedToken:
+    """A new secret URL; calendars subscribed with the old one stop updating."""
+    token, _created = FeedToken.objects.get_or_create(user=user)
+    token.token = new_feed_token()
+    token.save(update_fields=["token", "created_at"])
+    audit("visits.feed.rotated", actor=user)
+    return token
+
+
+# --- retention ----------------------------------------------------------------------------------
+
+
+def purge_expired_visits(now: datetime | None = None) -> int:
+    """Clear the personal details of requests completed or cancelled longer ago than their
+    agency's retention period: the child's first name, interests, what they asked for, the
+    ward, notes, the officer's private notes and guests' names. Dates, statuses, rules and
+    mementos stay as a non-identifying record. Returns how many requests were purged."""
+    now = now or timezone.now()
+    purged = 0
+    for agency in Agency.objects.all():
+        cutoff = now - timedelta(days=agency.retention_days)
+        ids = list(
+            VisitRequest.objects.filter(
+                agency=agency, status__in=VisitRequest.CLOSED_STATUSES,
+                closed_at__lt=cutoff, purged_at__isnull=True,
+            ).values_list("pk", flat=True)
+        )
+        for pk in ids:
+            with transaction.atomic():
+                request = VisitRequest.objects.select_for_update().get(pk=pk)
+                request.child_first_name = ""
+                request.interests = ""
+                request.asked_for = ""
+                request.ward = ""
+                request.note = ""
+                request.purged_at = now
+                request.save(update_fields=["child_first_name", "interests", "asked_for",
+                                            "ward", "note", "purged_at"])
+                Visit.objects.filter(request=request).update(officer_note="")
+                VisitGuest.objects.filter(visit__request=request).update(name="")
+                audit("visits.request.purged", actor=None, actor_label="retention", obj=request,
+                      retention_days=agency.retention_days)
+            purged += 1
+    return purged
