@@ -38,6 +38,7 @@ lint: venv
 	.venv/bin/mypy matching showup
 
 bench: venv
+	@scripts/bootstrap.sh --group bench -q
 	$(PY) bench/run.py
 
 messages: venv

@@ -12,4 +12,4 @@ if ! command -v uv >/dev/null 2>&1; then
   "$PYTHON" -m pip install --quiet --disable-pip-version-check uv
 fi
 UV=$(command -v uv || echo "$PYTHON -m uv")
-$UV sync --frozen --python "$PYTHON"
+$UV sync --frozen --python "$PYTHON" "$@"

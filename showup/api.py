@@ -10,3 +10,7 @@ from showup.reunite.api import router as reunite_router
 
 api = NinjaAPI(title="showup API", version="1", urls_namespace="api")
 api.add_router("/reunite/", reunite_router)
+
+from showup.visits.api import router as visits_router  # noqa: E402
+
+api.add_router("/visits/", visits_router)
