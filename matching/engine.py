@@ -2,23 +2,40 @@
 
 from __future__ import annotations
 
+import heapq
 import math
+from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from operator import itemgetter
 
 from matching import weights as W
+from matching.blocking import index_keys, query_keys
 from matching.candidate import Candidate
-from matching.features import Level_, Profile, compare, profile
-from matching.names import blocking_keys
+from matching.features import (
+    FIELDS,
+    Level_,
+    Profile,
+    compare,
+    km_between,
+    place_level,
+    profile,
+    quick_age,
+    quick_levels,
+    time_level,
+)
 from matching.report import ChildReport
-from matching.vocab import Garment
 
 MIN_SCORE = 0.01  # below this a pair is not plausible enough to show
 MATCH_SCORE = 0.85  # the best candidate must reach this to be called a match ...
 MATCH_MARGIN = 0.30  # ... and lead the runner-up by this much (calibrated scores)
 MAX_REASONS = 6
-MAX_CANDIDATES = 400  # pairs fully scored per query, chosen by how many keys they share
-GEO_CELL_DEG = 0.5  # ~55 km: children reach shelters tens of km away
+
+# Candidate generation (see ReportIndex.rank)
+MAX_POSTING = 6000  # a key with more reports than this tells too little to read
+POSTING_BUDGET = 24000  # postings read per query, rarest keys first
+PRESCORED = 250  # reports sharing the most keys get the cheap pre-score ...
+SCORED = 50  # ... and the best of those are fully scored
 
 
 class Matcher:
@@ -37,6 +54,7 @@ class Matcher:
         self.offset = offset
         self.match_score = match_score
         self.match_margin = match_margin
+        self._by_field = [self.weights.get(f, {}) for f in FIELDS]
 
     # -- scoring ---------------------------------------------------------------------------
 
@@ -51,6 +69,16 @@ class Matcher:
     def probability(self, total: float) -> float:
         z = max(-40.0, min(40.0, self.slope * total + self.offset))
         return 1.0 / (1.0 + math.exp(-z))
+
+    def quick_score(self, m: Profile, f: Profile) -> float:
+        """The pair's score without reasons (the same number `score_profiles` gives)."""
+        total = 0.0
+        for w, lv in zip(self._by_field, quick_levels(m, f), strict=True):
+            total += w.get(lv, 0.0)
+        return self.probability(total)
+
+    def field_weight(self, field: str, level: str) -> float:
+        return self.weights.get(field, {}).get(level, 0.0)
 
     def _candidate(self, other_id: str, levels: list[Level_]) -> Candidate | None:
         score = self.probability(self.total(levels))
@@ -92,157 +120,166 @@ class Matcher:
             best.match = best.score >= self.match_score and best.score - runner >= self.match_margin
         return cands[:top]
 
+    def rank_profiles(
+        self, q: Profile, others: Iterable[Profile], top: int = 3
+    ) -> list[Candidate]:
+        """Best candidates for the query profile among `others` (profiles of the other kind).
+
+        Every pair is scored on the fast path; reasons are written only for the `top` shown.
+        """
+        missing_side = q.report.kind == "missing"
+        scored: list[tuple[float, str, Profile]] = []
+        for o in others:
+            if o.report.kind == q.report.kind:
+                continue
+            s = self.quick_score(q, o) if missing_side else self.quick_score(o, q)
+            if s >= MIN_SCORE:
+                scored.append((round(s, 4), o.report.id, o))
+        scored.sort(key=lambda x: (-x[0], x[1]))
+        out: list[Candidate] = []
+        for i, (_, oid, o) in enumerate(scored):
+            if i < top:
+                m, f = (q, o) if missing_side else (o, q)
+                c = self.score_profiles(m, f, oid)
+                assert c is not None
+                out.append(c)
+            else:  # only the runner-up's score matters beyond the shown ones
+                out.append(Candidate(oid, scored[i][0]))
+                break
+        return self.decide(out, top)
+
     def rank(
         self, query: ChildReport, pool: Iterable[ChildReport], top: int = 3
     ) -> list[Candidate]:
         """Best candidates for `query` among `pool` (reports of the other kind), linear scan."""
-        q = profile(query)
-        out: list[Candidate] = []
-        for other in pool:
-            if other.kind == query.kind:
-                continue
-            o = profile(other)
-            m, f = (q, o) if query.kind == "missing" else (o, q)
-            c = self.score_profiles(m, f, other.id)
-            if c is not None:
-                out.append(c)
-        return self.decide(out, top)
+        return self.rank_profiles(profile(query), (profile(o) for o in pool), top)
 
     def build_index(self, reports: Iterable[ChildReport] = ()) -> ReportIndex:
         """An index of reports (usually the open missing ones) to query many times."""
         return ReportIndex(self, reports)
 
 
-# ---- blocking keys -----------------------------------------------------------------------
-
-AGE_ANY = "*"
-
-
-def _age_keys(p: Profile) -> list[str]:
-    # A missing child's known age indexes under one year; a found child's estimate under
-    # every year it covers plus a margin. Two reports share an age key iff the ages could fit.
-    if p.age_lo is None or p.age_hi is None:
-        return [AGE_ANY]
-    if p.report.kind == "missing" or (p.age_lo == p.age_hi and p.report.age_years is not None):
-        return [str(int(p.age_lo))]
-    margin = 2 if p.age_hi >= 10 else 1
-    lo, hi = math.floor(p.age_lo) - margin, math.ceil(p.age_hi) + margin
-    return [str(a) for a in range(max(0, lo), min(18, hi) + 1)]
-
-
-def _query_ages(p: Profile) -> list[str]:
-    ages = _age_keys(p)
-    if ages == [AGE_ANY]:
-        return [AGE_ANY, *(str(a) for a in range(19))]
-    return [*ages, AGE_ANY]
-
-
-def _cell(lat: float, lon: float) -> tuple[int, int]:
-    return math.floor(lat / GEO_CELL_DEG), math.floor(lon / GEO_CELL_DEG)
-
-
-def _garment_key(g: Garment) -> Iterator[str]:
-    for c in g.colours or {"?"}:
-        yield f"g:{g.category}:{c}"
-
-
-def _base_keys(p: Profile) -> set[str]:
-    """Age-free keys: names, clothing, carried items."""
-    keys: set[str] = set()
-    for tok in (*p.given, *p.family):
-        keys |= blocking_keys(tok)
-    for g in p.garments:
-        keys.update(_garment_key(g))
-    keys |= {"i:" + i for i in p.items}
-    return keys
-
-
-def _geo_keys(p: Profile, neighbours: bool) -> list[str]:
-    r = p.report
-    if r.lat is None or r.lon is None:
-        return []
-    y, x = _cell(r.lat, r.lon)
-    if not neighbours:
-        return [f"geo:{y}:{x}"]
-    return [f"geo:{y + dy}:{x + dx}" for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
-
-
-def index_keys(p: Profile) -> set[str]:
-    """Keys a report is stored under."""
-    base = _base_keys(p) | set(_geo_keys(p, neighbours=False))
-    return {f"{k}|{a}" for k in base for a in _age_keys(p)}
-
-
-def query_keys(p: Profile) -> set[str]:
-    """Keys to look up for a query report."""
-    base = _base_keys(p) | set(_geo_keys(p, neighbours=True))
-    return {f"{k}|{a}" for k in base for a in _query_ages(p)}
-
-
 class ReportIndex:
     """Reports of one kind, indexed by blocking keys; queried with reports of the other kind.
 
-    Candidate generation looks up inverted lists (name keys: token, nickname canonical forms,
-    phonetic codes, prefixes; clothing; carried items; geographic cell), each qualified by an
-    age year, and scores only the reports that share the most keys with the query.
+    Memory: one `Profile` per report (its normalised features, with name tuples, garment
+    lists and vocabulary sets shared between reports that say the same thing) and, per
+    blocking key, an `array('I')` of row numbers (4 bytes a posting).
+
+    A query (1) reads the posting lists of its keys, rarest first, skipping keys with more
+    than MAX_POSTING reports and stopping after POSTING_BUDGET postings, and counts the keys
+    each report shares with it; (2) pre-scores the PRESCORED reports sharing the most keys on
+    age, sex, place and time; (3) fully scores the best SCORED of those and writes reasons for
+    the `top` it returns.
+
+    `add` appends the report's row to its keys' lists; `remove` marks the row dead (the
+    lists skip dead rows) and the lists are compacted once a third of the rows are dead, so
+    both cost O(keys of that report), amortised.
     """
 
     def __init__(self, matcher: Matcher, reports: Iterable[ChildReport] = ()) -> None:
         self._matcher = matcher
-        self._profiles: dict[str, Profile] = {}
-        self._keys: dict[str, set[str]] = {}
-        self._postings: dict[str, set[str]] = {}
+        self._rows: list[Profile | None] = []
+        self._row_of: dict[str, int] = {}
+        self._postings: dict[str, array[int]] = {}
+        self._dead = 0
         for r in reports:
             self.add(r)
 
     def __len__(self) -> int:
-        return len(self._profiles)
+        return len(self._row_of)
 
     def __contains__(self, report_id: object) -> bool:
-        return report_id in self._profiles
+        return report_id in self._row_of
 
     def add(self, report: ChildReport) -> None:
         """Add or replace a report."""
-        if report.id in self._profiles:
+        if report.id in self._row_of:
             self.remove(report.id)
         p = profile(report)
-        keys = index_keys(p)
-        self._profiles[report.id] = p
-        self._keys[report.id] = keys
-        for k in keys:
-            self._postings.setdefault(k, set()).add(report.id)
+        row = len(self._rows)
+        self._rows.append(p)
+        self._row_of[report.id] = row
+        postings = self._postings
+        for k in index_keys(p):
+            ids = postings.get(k)
+            if ids is None:
+                postings[k] = array("I", (row,))
+            else:
+                ids.append(row)
 
     def remove(self, report_id: str) -> None:
         """Drop a report (closed, purged); unknown ids are ignored."""
-        self._profiles.pop(report_id, None)
-        for k in self._keys.pop(report_id, set()):
-            ids = self._postings.get(k)
-            if ids is not None:
-                ids.discard(report_id)
-                if not ids:
-                    del self._postings[k]
+        row = self._row_of.pop(report_id, None)
+        if row is None:
+            return
+        self._rows[row] = None
+        self._dead += 1
+        if self._dead > 64 and self._dead * 3 > len(self._rows):
+            self._compact()
 
-    def candidates(self, query: ChildReport, limit: int = MAX_CANDIDATES) -> list[str]:
-        """Ids of the indexed reports sharing the most blocking keys with `query`."""
-        hits: Counter[str] = Counter()
-        for k in query_keys(profile(query)):
-            ids = self._postings.get(k)
-            if ids:
-                hits.update(ids)
-        if len(hits) <= limit:
-            return list(hits)
-        return [i for i, _ in hits.most_common(limit)]
+    def _compact(self) -> None:
+        """Renumber the live rows and drop dead rows from every posting list."""
+        new_of = array("i", [-1]) * len(self._rows)
+        rows: list[Profile | None] = []
+        for old, p in enumerate(self._rows):
+            if p is not None:
+                new_of[old] = len(rows)
+                self._row_of[p.report.id] = len(rows)
+                rows.append(p)
+        postings: dict[str, array[int]] = {}
+        for k, ids in self._postings.items():
+            kept = array("I", [new_of[r] for r in ids if new_of[r] >= 0])
+            if kept:
+                postings[k] = kept
+        self._rows, self._postings, self._dead = rows, postings, 0
+
+    def _hits(self, q: Profile) -> Counter[int]:
+        """Row -> number of blocking keys shared with the query (rarest keys first)."""
+        lists = [ids for k in query_keys(q) if (ids := self._postings.get(k)) is not None]
+        lists.sort(key=len)
+        hits: Counter[int] = Counter()
+        budget = POSTING_BUDGET
+        for ids in lists:
+            if len(ids) > MAX_POSTING or len(ids) > budget:
+                break
+            hits.update(ids)
+            budget -= len(ids)
+        return hits
+
+    def _shortlist(self, q: Profile) -> list[Profile]:
+        """The reports worth scoring fully: most shared keys, then a cheap pre-score."""
+        hits = self._hits(q)
+        rows = self._rows
+        if len(hits) > PRESCORED:
+            top = heapq.nlargest(PRESCORED, hits.items(), key=itemgetter(1))
+        else:
+            top = list(hits.items())
+        kind = q.report.kind
+        live = [(n, p) for r, n in top if (p := rows[r]) is not None and p.report.kind != kind]
+        if len(live) <= SCORED:
+            return [p for _, p in live]
+        w = self._matcher.field_weight
+        missing_side = kind == "missing"
+        pre: list[tuple[float, int, Profile]] = []
+        for i, (n, o) in enumerate(live):
+            m, f = (q, o) if missing_side else (o, q)
+            s = 0.8 * n + w("age", quick_age(m, f))
+            if m.sex and f.sex:
+                s += w("sex", "same" if m.sex == f.sex else "differ")
+            hours = f.hours - m.hours
+            s += w("time", time_level(hours))
+            km = km_between(m.report, f.report)
+            if km is not None:
+                s += w("place", place_level(km, hours))
+            pre.append((s, i, o))
+        return [o for _, _, o in heapq.nlargest(SCORED, pre)]
+
+    def candidates(self, query: ChildReport, limit: int = SCORED) -> list[str]:
+        """Ids of the indexed reports worth scoring for `query`, most promising first."""
+        return [p.report.id for p in self._shortlist(profile(query))[:limit]]
 
     def rank(self, query: ChildReport, top: int = 3) -> list[Candidate]:
         """Best candidates for `query` among the indexed reports of the other kind."""
         q = profile(query)
-        out: list[Candidate] = []
-        for oid in self.candidates(query):
-            o = self._profiles[oid]
-            if o.report.kind == query.kind:
-                continue
-            m, f = (q, o) if query.kind == "missing" else (o, q)
-            c = self._matcher.score_profiles(m, f, oid)
-            if c is not None:
-                out.append(c)
-        return self._matcher.decide(out, top)
+        return self._matcher.rank_profiles(q, self._shortlist(q), top)

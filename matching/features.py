@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
-from matching.names import LEVEL_WORD, Level, best_match, name_tokens
+from matching.names import LEVEL_WORD, Level, best_match, name_tuple
 from matching.report import ChildReport
 from matching.text import fold
 from matching.vocab import Garment, colours_agree, garments, hair, items, same_garment
@@ -24,7 +25,6 @@ class Profile:
     report: ChildReport
     given: tuple[str, ...]  # folded tokens of given name and other names
     family: tuple[str, ...]
-    shown: dict[str, str]  # folded token -> the word as written, for reasons
     age_lo: float | None  # missing: age_years twice; found: the estimate
     age_hi: float | None
     sex: str
@@ -33,6 +33,14 @@ class Profile:
     hair_colour: frozenset[str]
     hair_style: frozenset[str]
     languages: frozenset[str]
+    hours: float  # report time, hours since the epoch
+
+    @property
+    def shown(self) -> dict[str, str]:
+        """Folded token -> the word as written, for reasons (computed on demand: only the
+        few candidates shown to a person need it)."""
+        r = self.report
+        return _shown(r.given_name, *r.other_names, r.family_name)
 
 
 def _shown(*texts: str) -> dict[str, str]:
@@ -56,6 +64,7 @@ def _age_range(r: ChildReport) -> tuple[float | None, float | None]:
     return min(lo, hi), max(lo, hi)
 
 
+@lru_cache(maxsize=4096)
 def _languages(codes: tuple[str, ...]) -> frozenset[str]:
     # English is spoken by nearly everyone in the data we serve, so it tells nothing.
     primary = {c.split("-")[0].split("_")[0].strip().lower() for c in codes}
@@ -68,9 +77,8 @@ def profile(r: ChildReport) -> Profile:
     hc, hs = hair(r.hair)
     return Profile(
         report=r,
-        given=tuple(name_tokens(r.given_name, *r.other_names)),
-        family=tuple(name_tokens(r.family_name)),
-        shown=_shown(r.given_name, *r.other_names, r.family_name),
+        given=name_tuple(r.given_name, *r.other_names),
+        family=name_tuple(r.family_name),
         age_lo=lo,
         age_hi=hi,
         sex=r.sex if r.sex in ("male", "female") else "",
@@ -79,6 +87,7 @@ def profile(r: ChildReport) -> Profile:
         hair_colour=hc,
         hair_style=hs,
         languages=_languages(r.languages),
+        hours=r.time.timestamp() / 3600.0,
     )
 
 
@@ -311,7 +320,7 @@ def _place_level(d: float, hours: float) -> str:
 
 
 def _where_when(m: Profile, f: Profile) -> list[Level_]:
-    hours = (f.report.time - m.report.time).total_seconds() / 3600.0
+    hours = f.hours - m.hours
     tl = _time_level(hours)
     when = (
         f"{_fmt_hours(hours)} later"
@@ -340,3 +349,130 @@ def compare(m: Profile, f: Profile) -> list[Level_]:
         *_where_when(m, f),
     ]
     return out
+
+
+# ---- the same levels without reasons (the hot path of ranking) ---------------------------
+
+FIELDS: tuple[str, ...] = (
+    "name",
+    "family",
+    "age",
+    "sex",
+    "height",
+    "hair_colour",
+    "hair_style",
+    "clothing",
+    "clothing_conflict",
+    "carrying",
+    "languages",
+    "time",
+    "place",
+)
+_NAME_LABEL = {
+    Level.EXACT: "exact",
+    Level.NICKNAME: "nickname",
+    Level.PHONETIC: "phonetic",
+    Level.FUZZY: "fuzzy",
+    Level.PREFIX: "prefix",
+}
+
+
+def _q_name(m: Profile, f: Profile) -> str:
+    if not m.given or not f.given:
+        return "none"
+    hit = best_match(list(f.given), list(m.given))
+    return "differ" if hit is None else _NAME_LABEL[hit.level]
+
+
+def _q_family(m: Profile, f: Profile) -> str:
+    if not m.family or not f.family:
+        return "none"
+    hit = best_match(list(f.family), list(m.family))
+    if hit is None or hit.level <= Level.PREFIX:
+        return "differ"
+    return "same" if hit.level == Level.EXACT else "similar"
+
+
+def _q_age(m: Profile, f: Profile) -> str:
+    if m.age_lo is None or f.age_lo is None or m.age_hi is None or f.age_hi is None:
+        return "none"
+    gap = max(0.0, f.age_lo - m.age_hi, m.age_lo - f.age_hi)
+    if gap == 0:
+        return "in"
+    g = gap / (1.0 + 0.08 * max(m.age_hi, f.age_hi))
+    return "near" if g <= 0.8 else ("off" if g <= 1.8 else "far")
+
+
+def _q_hair(a: frozenset[str], b: frozenset[str]) -> str:
+    c = colours_agree(a, b)
+    return "none" if c is None else ("same" if c else "differ")
+
+
+def _q_clothing(m: Profile, f: Profile) -> tuple[str, str]:
+    if not m.garments or not f.garments:
+        return "none", "none"
+    n = k = 0
+    used: set[int] = set()
+    for g in f.garments:
+        best_j = -1
+        best_rank = -1
+        for j, h in enumerate(m.garments):
+            if j in used or not same_garment(g, h):
+                continue
+            agree = colours_agree(g.colours, h.colours)
+            rank = 2 if agree else (1 if agree is None else 0)
+            if rank > best_rank:
+                best_j, best_rank = j, rank
+        if best_j < 0:
+            continue
+        used.add(best_j)
+        if best_rank == 0:
+            k += 1
+        elif best_rank == 2:
+            n += 1
+    return ("0" if n == 0 else ("1" if n == 1 else ("2" if n == 2 else "3"))), (
+        "0" if k == 0 else ("1" if k == 1 else "2")
+    )
+
+
+def quick_levels(m: Profile, f: Profile) -> tuple[str, ...]:
+    """The levels of `compare(m, f)` in FIELDS order, without building any reason."""
+    a, b = m.report.height_cm, f.report.height_cm
+    if a is None or b is None:
+        height = "none"
+    else:
+        d = abs(a - b)
+        height = "close" if d <= 6 else ("near" if d <= 15 else "far")
+    sex = "none" if not m.sex or not f.sex else ("same" if m.sex == f.sex else "differ")
+    cl, cc = _q_clothing(m, f)
+    if not m.items or not f.items:
+        carrying = "none"
+    else:
+        carrying = "same" if m.items & f.items else "differ"
+    if not m.languages or not f.languages:
+        lang = "one" if (m.languages or f.languages) else "none"
+    else:
+        lang = "shared" if m.languages & f.languages else "differ"
+    hours = f.hours - m.hours
+    km = km_between(m.report, f.report)
+    return (
+        _q_name(m, f),
+        _q_family(m, f),
+        _q_age(m, f),
+        sex,
+        height,
+        _q_hair(m.hair_colour, f.hair_colour),
+        _q_hair(m.hair_style, f.hair_style),
+        cl,
+        cc,
+        carrying,
+        lang,
+        _time_level(hours),
+        "none" if km is None else _place_level(km, hours),
+    )
+
+
+# public names for the index's cheap pre-score
+quick_age = _q_age
+time_level = _time_level
+place_level = _place_level

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
@@ -262,6 +263,12 @@ def name_tokens(*texts: str) -> list[str]:
             if tok not in out:
                 out.append(tok)
     return out
+
+
+@lru_cache(maxsize=65536)
+def name_tuple(*texts: str) -> tuple[str, ...]:
+    """`name_tokens` as a shared tuple of interned strings (many reports share names)."""
+    return tuple(sys.intern(t) for t in name_tokens(*texts))
 
 
 def blocking_keys(token: str) -> set[str]:

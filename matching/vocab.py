@@ -373,3 +373,10 @@ def hair(text: str) -> tuple[frozenset[str], frozenset[str]]:
     if "very short" in folded or "buzz cut" in folded or "short" in toks:
         styles.add("short")
     return frozenset(colours), frozenset(styles)
+
+
+@lru_cache(maxsize=256)
+def near_categories(category: str) -> tuple[str, ...]:
+    """The category and those `same_garment` accepts as the same piece of clothing."""
+    near = {c for pair in _NEAR if category in pair for c in pair}
+    return tuple(sorted(near | {category}))

@@ -92,7 +92,6 @@ class StaffRecipient:
 
 def fan_out(event: str, candidate_pk: int) -> None:
     """Write the in-app notices and enqueue one delivery per email and SMS."""
-    from showup.core.tasks import deliver
     from showup.reunite.models import Candidate
 
     candidate = (
@@ -115,23 +114,29 @@ def fan_out(event: str, candidate_pk: int) -> None:
         for recipient in staff:
             if recipient.user.email:
                 _enqueue_delivery(
-                    deliver, event, candidate_pk, Channel.EMAIL, f"user:{recipient.user.pk}",
+                    event,
+                    candidate_pk,
+                    Channel.EMAIL,
+                    f"user:{recipient.user.pk}",
                     recipient.role,
                 )
 
-    guardian_channel = _guardian_channel(candidate.missing.guardian_phone,
-                                         candidate.missing.guardian_email)
+    guardian_channel = _guardian_channel(
+        candidate.missing.guardian_phone, candidate.missing.guardian_email
+    )
     if guardian_channel is None:
         logger.info("candidate %s: the missing report has no guardian contact", candidate_pk)
         return
-    _enqueue_delivery(deliver, event, candidate_pk, guardian_channel, GUARDIAN, GUARDIAN)
+    _enqueue_delivery(event, candidate_pk, guardian_channel, GUARDIAN, GUARDIAN)
 
 
 def _enqueue_delivery(
-    deliver_task: Any, event: str, candidate_pk: int, channel: str, recipient: str, role: str
+    event: str, candidate_pk: int, channel: str, recipient: str, role: str
 ) -> None:
+    from showup.core.tasks import deliver
+
     try:
-        deliver_task.enqueue(event, candidate_pk, str(channel), recipient, role)
+        deliver.enqueue(event, candidate_pk, str(channel), recipient, role)
     except Exception as exc:
         logger.exception("could not enqueue a %s delivery for candidate %s", channel, candidate_pk)
         _audit_failed(event, candidate_pk, channel=str(channel), role=role, error=exc)
@@ -171,26 +176,41 @@ def _create_notice(candidate: Candidate, event: Event, recipient: StaffRecipient
     refs = {"found": found.reference, "missing": missing.reference}
     with translation.override(settings.LANGUAGE_CODE):
         if event == Event.REUNITED:
-            text = _("Reunited: found %(found)s and missing %(missing)s are closed after a "
-                     "verified hand-off.") % refs
+            text = (
+                _(
+                    "Reunited: found %(found)s and missing %(missing)s are closed after a "
+                    "verified hand-off."
+                )
+                % refs
+            )
             url = _path("reunite:report_detail", found.pk)
         elif recipient.role in ("holding_officer", "filer"):
-            text = _("Match confirmed for the child you are with (found %(found)s). The guardian "
-                     "will be called; complete the hand-off checklist when they arrive.") % refs
+            text = (
+                _(
+                    "Match confirmed for the child you are with (found %(found)s). The guardian "
+                    "will be called; complete the hand-off checklist when they arrive."
+                )
+                % refs
+            )
             url = _path("reunite:handoff", candidate.pk)
         else:
-            text = _("Match confirmed: found %(found)s and missing %(missing)s. The guardian has "
-                     "been told to expect a call from the unit.") % refs
+            text = (
+                _(
+                    "Match confirmed: found %(found)s and missing %(missing)s. The guardian has "
+                    "been told to expect a call from the unit."
+                )
+                % refs
+            )
             url = _path("reunite:report_detail", found.pk)
     try:
         with transaction.atomic():
             Notice.objects.create(user=recipient.user, text=text[:300], url=url)
-            _audit_sent(str(event), candidate.pk, Channel.APP, recipient.role,
-                        user=recipient.user.pk)
+            _audit_sent(
+                str(event), candidate.pk, Channel.APP, recipient.role, user=recipient.user.pk
+            )
     except Exception as exc:
         logger.exception("could not write an in-app notice")
-        _audit_failed(str(event), candidate.pk, channel=Channel.APP, role=recipient.role,
-                      error=exc)
+        _audit_failed(str(event), candidate.pk, channel=Channel.APP, role=recipient.role, error=exc)
 
 
 # --- one delivery (runs as a task) ----------------------------------------------------------
@@ -198,7 +218,6 @@ def _create_notice(candidate: Candidate, event: Event, recipient: StaffRecipient
 
 def deliver_one(event: str, candidate_pk: int, channel: str, recipient: str, role: str) -> bool:
     """Send one email or SMS; returns whether it went out. Failures are logged and audited."""
-    from showup.core.tasks import deliver
     from showup.reunite.models import Candidate
 
     candidate = (
@@ -215,8 +234,7 @@ def deliver_one(event: str, candidate_pk: int, channel: str, recipient: str, rol
             if channel == Channel.SMS:
                 message_id = send_sms(missing.guardian_phone, body)
             else:
-                _send_email(missing.guardian_email, subject, body,
-                            reply_to=missing.agency.email)
+                _send_email(missing.guardian_email, subject, body, reply_to=missing.agency.email)
                 message_id = ""
         else:
             user = User.objects.get(pk=int(recipient.removeprefix("user:")), is_active=True)
@@ -226,12 +244,16 @@ def deliver_one(event: str, candidate_pk: int, channel: str, recipient: str, rol
     except Exception as exc:
         logger.warning(
             "%s notification by %s to the %s failed (candidate %s): %s",
-            event, channel, role, candidate_pk, _describe(exc),
+            event,
+            channel,
+            role,
+            candidate_pk,
+            _describe(exc),
         )
         _audit_failed(event, candidate_pk, channel=channel, role=role, error=exc)
         if recipient == GUARDIAN and channel == Channel.SMS and missing.guardian_email.strip():
             # A number the provider refuses should not leave the guardian without word.
-            _enqueue_delivery(deliver, event, candidate_pk, Channel.EMAIL, GUARDIAN, GUARDIAN)
+            _enqueue_delivery(event, candidate_pk, Channel.EMAIL, GUARDIAN, GUARDIAN)
         return False
     extra = {"message_id": message_id} if message_id else {}
     _audit_sent(event, candidate_pk, channel, role, **extra)
@@ -267,17 +289,23 @@ def _guardian_message(event: Event, candidate: Candidate) -> tuple[str, str]:
     with translation.override(language):
         if event == Event.MATCH_CONFIRMED:
             subject = _("Your report %(reference)s: please expect a call") % values
-            body = _(
-                "showup %(reference)s: a child matching your report may have been found. "
-                "%(agency)s will call you shortly; please keep your phone with you. "
-                "Your status page: %(link)s"
-            ) % values
+            body = (
+                _(
+                    "showup %(reference)s: a child matching your report may have been found. "
+                    "%(agency)s will call you shortly; please keep your phone with you. "
+                    "Your status page: %(link)s"
+                )
+                % values
+            )
         else:
             subject = _("Your report %(reference)s: reunited") % values
-            body = _(
-                "showup %(reference)s: your report is closed as reunited. Thank you, and we are "
-                "glad you are together again. %(link)s"
-            ) % values
+            body = (
+                _(
+                    "showup %(reference)s: your report is closed as reunited. Thank you, and we "
+                    "are glad you are together again. %(link)s"
+                )
+                % values
+            )
     return subject, body
 
 
@@ -288,20 +316,29 @@ def _staff_email(event: Event, candidate: Candidate, role: str) -> tuple[str, st
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("Match confirmed: found %(found)s, missing %(missing)s") % values
         if role in ("holding_officer", "filer"):
-            action = _("You are with the child. When the guardian arrives, complete the hand-off "
-                       "checklist: %(url)s") % {"url": _absolute("reunite:handoff", candidate.pk)}
+            action = _(
+                "You are with the child. When the guardian arrives, complete the hand-off "
+                "checklist: %(url)s"
+            ) % {"url": _absolute("reunite:handoff", candidate.pk)}
         else:
             action = _("Call the guardian and arrange the hand-off: %(url)s") % {
                 "url": _absolute("reunite:report_detail", found.pk)
             }
-        body = "\n\n".join([
-            _("A coordinator confirmed that found report %(found)s and missing report "
-              "%(missing)s are the same child. The guardian has been told to expect a call "
-              "from the unit.") % values,
-            action,
-            _("For the child's privacy this email carries no personal details; they are in "
-              "showup."),
-        ])
+        body = "\n\n".join(
+            [
+                _(
+                    "A coordinator confirmed that found report %(found)s and missing report "
+                    "%(missing)s are the same child. The guardian has been told to expect a call "
+                    "from the unit."
+                )
+                % values,
+                action,
+                _(
+                    "For the child's privacy this email carries no personal details; they are in "
+                    "showup."
+                ),
+            ]
+        )
     return subject, body
 
 
@@ -330,7 +367,7 @@ def _agency_of(candidate_pk: int) -> int | None:
     )
 
 
-def _audit_sent(event: str, candidate_pk: int, channel: str, role: str, **extra: object) -> None:
+def _audit_sent(event: str, candidate_pk: int, channel: str, role: str, **extra: Any) -> None:
     audit(
         "core.notification.sent",
         actor=None,

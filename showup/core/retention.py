@@ -111,15 +111,15 @@ def purge_expired(*, now: datetime | None = None, dry_run: bool = False) -> Purg
 
     for pk in list(expired.values_list("pk", flat=True)):
         with transaction.atomic():
-            report = (
+            locked = (
                 Report.objects.select_for_update()
                 .select_related("agency")
                 .filter(pk=pk, status__in=CLOSED_STATUSES, purged_at__isnull=True)
                 .first()
             )
-            if report is None:  # reopened or purged by a concurrent run meanwhile
+            if locked is None:  # reopened or purged by a concurrent run meanwhile
                 continue
-            _purge_report(report, counts, now)
+            _purge_report(locked, counts, now)
     audit("core.retention.purged", actor=None, actor_label="system", **counts.as_dict())
     return counts
 

@@ -119,7 +119,9 @@ def _send_twilio(number: str, body: str) -> str:
         message = payload.get("message") or response.reason_phrase
         code = payload.get("code")
         detail = f" (error {code})" if code else ""
-        raise SmsError(f"Twilio refused the message, HTTP {response.status_code}{detail}: {message}")
+        raise SmsError(
+            f"Twilio refused the message, HTTP {response.status_code}{detail}: {message}"
+        )
     message_id = payload.get("sid")
     if not isinstance(message_id, str) or not message_id:
         raise SmsError(f"Twilio answered HTTP {response.status_code} without a message sid")

@@ -6,7 +6,6 @@ Like the HTML views, these functions validate input and check access, then call 
 a report the caller may not see answers 404 exactly like one that does not exist.
 """
 
-
 from datetime import datetime
 from typing import Any, Literal
 
@@ -67,9 +66,7 @@ def _field_error(errors: list[dict[str, Any]], field: str, message: str) -> None
     errors.append({"type": "value_error", "loc": ["body", "payload", field], "msg": message})
 
 
-def _check_report(
-    kind: str, values: dict[str, Any], *, check_time: bool
-) -> list[dict[str, Any]]:
+def _check_report(kind: str, values: dict[str, Any], *, check_time: bool) -> list[dict[str, Any]]:
     """The rules the report forms apply across fields; `values` is the report as it would be."""
     errors: list[dict[str, Any]] = []
     if kind == Report.Kind.MISSING:
@@ -83,7 +80,8 @@ def _check_report(
             _field_error(errors, "guardian_name", "The guardian's name is required.")
         if not values.get("guardian_phone") and not values.get("guardian_email"):
             _field_error(
-                errors, "guardian_phone",
+                errors,
+                "guardian_phone",
                 "Give the guardian's phone number or email so the unit can reach them.",
             )
     else:
@@ -122,7 +120,7 @@ def _fill_age_range(values: dict[str, Any]) -> None:
 
 @router.post(
     "/reports",
-    response={201: ReportOut, **ERRORS},
+    response={201: ReportOut, 401: Message, 403: Message, 422: ValidationErrorOut},
     summary="File a missing or found child report",
     description="Partners' reports belong to their organisation. Matching runs at once.",
 )
@@ -194,8 +192,13 @@ def report_update(request: HttpRequest, report_id: int, payload: ReportPatchIn) 
     sent = payload.model_dump(exclude_unset=True)
     if "seen_at" in sent and sent["seen_at"] is None:
         raise ValidationError(
-            [{"type": "value_error", "loc": ["body", "payload", "seen_at"],
-              "msg": "The time cannot be removed."}]
+            [
+                {
+                    "type": "value_error",
+                    "loc": ["body", "payload", "seen_at"],
+                    "msg": "The time cannot be removed.",
+                }
+            ]
         )
     values = {name: getattr(report, name) for name in services.REPORT_FIELDS}
     values.update(sent)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
+from showup.core.models import Agency
 from showup.core.photos import clean_photo as check_photo
 from showup.reunite.models import Report, Sex
 
@@ -133,12 +134,8 @@ class ReportFieldsForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
-    lat = forms.FloatField(
-        required=False, min_value=-90, max_value=90, widget=forms.HiddenInput
-    )
-    lon = forms.FloatField(
-        required=False, min_value=-180, max_value=180, widget=forms.HiddenInput
-    )
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    lon = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
     seen_at = forms.DateTimeField(
         label=_("When"),
         widget=SeenAtInput(),
@@ -172,6 +169,13 @@ class ReportFieldsForm(forms.Form):
         for field in self.fields.values():
             if isinstance(field.widget, forms.TextInput | forms.Textarea):
                 field.widget.attrs.setdefault("autocomplete", "off")
+
+    @property
+    def photo_dropped(self) -> bool:
+        """A good photo came with other errors: the browser will not send it again."""
+        return bool(
+            self.is_bound and self.errors and "photo" not in self.errors and self.files.get("photo")
+        )
 
     def full_clean(self) -> None:
         super().full_clean()
@@ -260,9 +264,7 @@ class ReportFieldsForm(forms.Form):
             name: getattr(report, name) for name in cls.service_fields if hasattr(report, name)
         }
         if report.seen_at:
-            initial["seen_at"] = timezone.localtime(report.seen_at).replace(
-                second=0, microsecond=0
-            )
+            initial["seen_at"] = timezone.localtime(report.seen_at).replace(second=0, microsecond=0)
         langs = list(report.languages or [])
         initial["languages"] = [code for code in langs if code in KNOWN_LANGUAGES]
         initial["languages_other"] = ", ".join(c for c in langs if c not in KNOWN_LANGUAGES)
@@ -539,7 +541,7 @@ class CancelForm(forms.Form):
 class PublicAgencyForm(forms.Form):
     """Only when the site serves several agencies and none is configured for the public."""
 
-    agency = forms.ModelChoiceField(
+    agency: forms.ModelChoiceField[Agency] = forms.ModelChoiceField(
         label=_("Which police department covers the place?"),
         queryset=None,
         empty_label=_("Choose…"),

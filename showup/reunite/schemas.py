@@ -108,7 +108,7 @@ class CancelIn(Schema):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
     reason: str = Field(
-        min_length=1, max_length=300, description='Why the report is no longer needed.'
+        min_length=1, max_length=300, description="Why the report is no longer needed."
     )
 
 

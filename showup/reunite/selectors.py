@@ -275,14 +275,13 @@ def report_timeline(report: Report) -> list[TimelineItem]:
         for note in TimelineNote.objects.filter(report=report).select_related("author")
     ]
     field_name = "missing" if report.kind == Report.Kind.MISSING else "found"
-    cand_ids = [
-        str(pk)
-        for pk in Candidate.objects.filter(**{field_name: report}).values_list("pk", flat=True)
-    ]
+    cand_pks = list(Candidate.objects.filter(**{field_name: report}).values_list("pk", flat=True))
     entries = (
         AuditEntry.objects.filter(
             Q(object_type="report", object_id=str(report.pk))
-            | Q(object_type="candidate", object_id__in=cand_ids)
+            | Q(object_type="candidate", object_id__in=[str(pk) for pk in cand_pks])
+            # Hand-off steps are logged on the found report; the missing side shows them too.
+            | Q(action__startswith="reunite.handoff.", data__candidate__in=cand_pks)
         )
         .exclude(action__in=TIMELINE_HIDDEN_ACTIONS)
         .order_by("at", "id")

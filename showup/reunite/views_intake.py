@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -98,7 +98,7 @@ def _partner_org(user: User) -> PartnerOrganisation | None:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def report_missing_public(request: HttpRequest) -> HttpResponse:
-    """"My child is missing": public, phone-first, in the visitor's language."""
+    """The guardian's "My child is missing" page: public, phone-first, in the visitor's language."""
     agency = public_agency()
     agencies = Agency.objects.order_by("name")
     language = (get_language() or settings.LANGUAGE_CODE)[:2]
@@ -363,7 +363,7 @@ def report_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET"])
-def report_photo(request: HttpRequest, pk: int) -> HttpResponse:
+def report_photo(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The child's photo, only for staff who may see the report; never cached."""
     user = _require_staff(request)
     if isinstance(user, HttpResponse):

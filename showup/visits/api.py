@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
@@ -42,15 +42,15 @@ def _user(request: HttpRequest) -> User:
     raise HttpError(403, "Your account has no access to visits.")
 
 
-def _error(status: int, code: str, detail: str) -> tuple[int, ErrorOut]:
-    return status, ErrorOut(code=code, detail=detail)
+def _error(status: int, code: str, detail: str) -> Status[ErrorOut]:
+    return Status(status, ErrorOut(code=code, detail=detail))
 
 
-def _from_visit_error(exc: VisitError) -> tuple[int, ErrorOut]:
+def _from_visit_error(exc: VisitError) -> Status[ErrorOut]:
     return _error(409 if exc.code in CONFLICT_CODES else 422, exc.code, exc.message)
 
 
-def _forbidden() -> tuple[int, ErrorOut]:
+def _forbidden() -> Status[ErrorOut]:
     return _error(403, "forbidden", "Your role cannot do this.")
 
 
@@ -87,8 +87,7 @@ def _visit_out(pk: int) -> VisitOut:
 # --- requests -----------------------------------------------------------------------------------
 
 
-@router.get("/requests", response={200: list[RequestOut], **ERRORS},
-            summary="List visit requests")
+@router.get("/requests", response={200: list[RequestOut], **ERRORS}, summary="List visit requests")
 def list_requests(request: HttpRequest, include_closed: bool = False) -> Any:
     """Partners get their organisation's requests; officers and coordinators the agency's
     queue, most urgent first. Viewing is audited."""
@@ -109,8 +108,9 @@ def create_request(request: HttpRequest, payload: RequestIn) -> Any:
     if not selectors.is_partner(user):
         return _forbidden()
     if payload.partner_org_id is not None and payload.partner_org_id != user.partner_org_id:
-        return _error(403, "wrong_organisation",
-                      "You can only request visits for your own organisation.")
+        return _error(
+            403, "wrong_organisation", "You can only request visits for your own organisation."
+        )
     if " " in payload.child_first_name.strip():
         return _error(422, "first_name_only", "First name only, please: no family name.")
     for window in payload.windows:
@@ -118,32 +118,47 @@ def create_request(request: HttpRequest, payload: RequestIn) -> Any:
         if problem:
             return _error(422, "bad_window", problem)
     place = selectors.place_for(user)
-    data: dict[str, Any] = payload.dict(exclude={"rules", "windows", "partner_org_id",
-                                                 "requested_officer_id"})
-    data.update({k: v for k, v in payload.rules.dict().items() if v is not None})
+    data: dict[str, Any] = payload.dict(
+        exclude={"rules", "windows", "partner_org_id", "requested_officer_id"}
+    )
+    if payload.rules is not None:
+        data.update({k: v for k, v in payload.rules.dict().items() if v is not None})
     limit = data.get("max_group_size") or (place.max_group_size if place else 3)
     if not 1 <= payload.group_size <= limit:
-        return _error(422, "group_size",
-                      f"Visitors wanted must be between 1 and the place's limit of {limit}.")
+        return _error(
+            422,
+            "group_size",
+            f"Visitors wanted must be between 1 and the place's limit of {limit}.",
+        )
     if payload.requested_officer_id is not None:
         assert user.agency_id is not None
-        officer = next((o for o in selectors.agency_officers(user.agency_id)
-                        if o.pk == payload.requested_officer_id), None)
+        officer = next(
+            (
+                o
+                for o in selectors.agency_officers(user.agency_id)
+                if o.pk == payload.requested_officer_id
+            ),
+            None,
+        )
         if officer is None:
             return _error(422, "unknown_officer", "No such officer in this agency.")
         data["requested_officer"] = officer
     try:
         created = services.request_create(
-            actor=user, partner_org=user.partner_org,  # type: ignore[arg-type]
-            data=data, windows=[(w.start, w.end) for w in payload.windows], place=place,
+            actor=user,
+            partner_org=user.partner_org,  # type: ignore[arg-type]
+            data=data,
+            windows=[(w.start, w.end) for w in payload.windows],
+            place=place,
         )
     except VisitError as exc:
         return _from_visit_error(exc)
-    return 201, _request_out(created.pk)
+    return Status(201, _request_out(created.pk))
 
 
-@router.get("/requests/{request_id}", response={200: RequestOut, **ERRORS},
-            summary="Get one visit request")
+@router.get(
+    "/requests/{request_id}", response={200: RequestOut, **ERRORS}, summary="Get one visit request"
+)
 def get_request(request: HttpRequest, request_id: int) -> Any:
     user = _user(request)
     found = _request(user, request_id)
@@ -151,8 +166,11 @@ def get_request(request: HttpRequest, request_id: int) -> Any:
     return _request_out(found.pk)
 
 
-@router.post("/requests/{request_id}/slots", response={201: VisitOut, **ERRORS},
-             summary="Propose a slot (or reschedule an interrupted request)")
+@router.post(
+    "/requests/{request_id}/slots",
+    response={201: VisitOut, **ERRORS},
+    summary="Propose a slot (or reschedule an interrupted request)",
+)
 def propose_slot(request: HttpRequest, request_id: int, payload: SlotIn) -> Any:
     """Coordinators only. For an interrupted request the new visit is linked to the
     interrupted one. An overlapping booking for the officer is refused (409); a slot outside
@@ -162,8 +180,9 @@ def propose_slot(request: HttpRequest, request_id: int, payload: SlotIn) -> Any:
     if not selectors.is_coordinator(user):
         return _forbidden()
     assert user.agency_id is not None
-    officer = next((o for o in selectors.agency_officers(user.agency_id)
-                    if o.pk == payload.officer_id), None)
+    officer = next(
+        (o for o in selectors.agency_officers(user.agency_id) if o.pk == payload.officer_id), None
+    )
     if officer is None:
         return _error(422, "unknown_officer", "No such officer in this agency.")
     problem = check_window(payload.start, payload.end)
@@ -174,20 +193,35 @@ def propose_slot(request: HttpRequest, request_id: int, payload: SlotIn) -> Any:
     if not payload.allow_outside_shift and selectors.outside_shifts(
         officer, payload.start, payload.end
     ):
-        return _error(422, "outside_shift",
-                      "The officer is not on shift for all of this time; set "
-                      "allow_outside_shift to book anyway.")
+        return _error(
+            422,
+            "outside_shift",
+            "The officer is not on shift for all of this time; set "
+            "allow_outside_shift to book anyway.",
+        )
     guests = [(g.kind, g.name) for g in payload.guests]
     try:
         if found.status == VisitRequest.Status.INTERRUPTED:
-            visit = services.visit_reschedule(request=found, officer=officer, start=payload.start,
-                                              end=payload.end, actor=user, guests=guests)
+            visit = services.visit_reschedule(
+                request=found,
+                officer=officer,
+                start=payload.start,
+                end=payload.end,
+                actor=user,
+                guests=guests,
+            )
         else:
-            visit = services.slot_propose(request=found, officer=officer, start=payload.start,
-                                          end=payload.end, actor=user, guests=guests)
+            visit = services.slot_propose(
+                request=found,
+                officer=officer,
+                start=payload.start,
+                end=payload.end,
+                actor=user,
+                guests=guests,
+            )
     except VisitError as exc:
         return _from_visit_error(exc)
-    return 201, _visit_out(visit.pk)
+    return Status(201, _visit_out(visit.pk))
 
 
 # --- visits -------------------------------------------------------------------------------------
@@ -201,13 +235,15 @@ def list_visits(request: HttpRequest) -> Any:
     return [VisitOut.of(v) for v in qs[:1000]]
 
 
-def _act(request: HttpRequest, visit_id: int, action: str, payload: CompleteIn | None = None
-         ) -> Any:
+def _act(
+    request: HttpRequest, visit_id: int, action: str, payload: CompleteIn | None = None
+) -> Any:
     user = _user(request)
     visit = _visit(user, visit_id)
     partner_action = action in ("accept", "decline")
     allowed = (
-        selectors.is_partner(user) if partner_action
+        selectors.is_partner(user)
+        if partner_action
         else selectors.is_officer(user) or selectors.is_coordinator(user)
     )
     if not allowed:
@@ -227,42 +263,61 @@ def _act(request: HttpRequest, visit_id: int, action: str, payload: CompleteIn |
             for m in payload.mementos:
                 mementos[m.kind] = mementos.get(m.kind, 0) + m.quantity
             services.visit_complete(
-                visit=visit, actor=user, note=payload.note, mementos=mementos,
+                visit=visit,
+                actor=user,
+                note=payload.note,
+                mementos=mementos,
                 guests=[(g.kind, g.name) for g in payload.guests],
-                photo_consent=payload.photo_consent, can_feed_story=payload.can_feed_story,
+                photo_consent=payload.photo_consent,
+                can_feed_story=payload.can_feed_story,
             )
     except VisitError as exc:
         return _from_visit_error(exc)
-    return 200, _visit_out(visit.pk)
+    return Status(200, _visit_out(visit.pk))
 
 
-@router.post("/visits/{visit_id}/accept", response={200: VisitOut, **ERRORS},
-             summary="Accept a proposed slot (partner)")
+@router.post(
+    "/visits/{visit_id}/accept",
+    response={200: VisitOut, **ERRORS},
+    summary="Accept a proposed slot (partner)",
+)
 def accept_slot(request: HttpRequest, visit_id: int) -> Any:
     return _act(request, visit_id, "accept")
 
 
-@router.post("/visits/{visit_id}/decline", response={200: VisitOut, **ERRORS},
-             summary="Decline a proposed slot (partner)")
+@router.post(
+    "/visits/{visit_id}/decline",
+    response={200: VisitOut, **ERRORS},
+    summary="Decline a proposed slot (partner)",
+)
 def decline_slot(request: HttpRequest, visit_id: int) -> Any:
     return _act(request, visit_id, "decline")
 
 
-@router.post("/visits/{visit_id}/start", response={200: VisitOut, **ERRORS},
-             summary="Start a visit (officer)")
+@router.post(
+    "/visits/{visit_id}/start",
+    response={200: VisitOut, **ERRORS},
+    summary="Start a visit (officer)",
+)
 def start_visit(request: HttpRequest, visit_id: int) -> Any:
     return _act(request, visit_id, "start")
 
 
-@router.post("/visits/{visit_id}/interrupt", response={200: VisitOut, **ERRORS},
-             summary="Called away: interrupt a visit (officer)")
+@router.post(
+    "/visits/{visit_id}/interrupt",
+    response={200: VisitOut, **ERRORS},
+    summary="Called away: interrupt a visit (officer)",
+)
 def interrupt_visit(request: HttpRequest, visit_id: int) -> Any:
     """The request stays open as interrupted; the partner and coordinators are told."""
     return _act(request, visit_id, "interrupt")
 
 
-@router.post("/visits/{visit_id}/complete", response={200: VisitOut, **ERRORS},
-             summary="Complete a visit (officer)")
+@router.post(
+    "/visits/{visit_id}/complete",
+    response={200: VisitOut, **ERRORS},
+    summary="Complete a visit (officer)",
+)
 def complete_visit(request: HttpRequest, visit_id: int, payload: CompleteIn) -> Any:
     """Record the private note, mementos given (taken from the unit's stock), guests, and the
     guardian's photo consent."""

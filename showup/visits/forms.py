@@ -24,7 +24,7 @@ MAX_VISIT = timedelta(hours=8)
 PAST_TOLERANCE = timedelta(minutes=5)
 
 
-def when_field(label: str, *, required: bool = True) -> forms.DateTimeField:
+def when_field(label: Any, *, required: bool = True) -> forms.DateTimeField:
     return forms.DateTimeField(
         label=label,
         required=required,
@@ -66,11 +66,21 @@ class RequestForm(forms.ModelForm):
     class Meta:
         model = VisitRequest
         fields = [
-            "child_first_name", "child_age", "interests", "asked_for", "ward", "urgency",
-            "requested_officer", "group_size", *VisitRequest.RULE_FIELDS, "note",
+            "child_first_name",
+            "child_age",
+            "interests",
+            "asked_for",
+            "ward",
+            "urgency",
+            "requested_officer",
+            "group_size",
+            *VisitRequest.RULE_FIELDS,
+            "note",
         ]
-        widgets = {"note": forms.Textarea(attrs={"rows": 3}),
-                   "rules_notes": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "note": forms.Textarea(attrs={"rows": 3}),
+            "rules_notes": forms.Textarea(attrs={"rows": 3}),
+        }
 
     def __init__(self, *args: Any, officers: list[User] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -89,8 +99,9 @@ class RequestForm(forms.ModelForm):
             self.fields[f"window_{i}_end"] = when_field(_("until"), required=i == 1)
 
     def window_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
-        return [(self[f"window_{i}_start"], self[f"window_{i}_end"])
-                for i in range(1, WINDOW_ROWS + 1)]
+        return [
+            (self[f"window_{i}_start"], self[f"window_{i}_end"]) for i in range(1, WINDOW_ROWS + 1)
+        ]
 
     def clean_child_first_name(self) -> str:
         value = self.cleaned_data["child_first_name"].strip()
@@ -149,17 +160,23 @@ class GuestFieldsMixin(forms.Form):
     def add_guest_fields(self) -> None:
         for i in range(1, GUEST_ROWS + 1):
             self.fields[f"guest_{i}_kind"] = forms.ChoiceField(
-                label=_("guest"), required=False,
+                label=_("guest"),
+                required=False,
                 choices=[("", _("— no guest —")), *VisitGuest.Kind.choices],
             )
             self.fields[f"guest_{i}_name"] = forms.CharField(
-                label=_("guest's name"), required=False, max_length=120,
+                label=_("guest's name"),
+                required=False,
+                max_length=120,
                 help_text=_("First name, or the K-9 team's name."),
             )
 
     def guest_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
-        return [(self[f"guest_{i}_kind"], self[f"guest_{i}_name"])
-                for i in range(1, GUEST_ROWS + 1)]
+        if "guest_1_kind" not in self.fields:
+            return []
+        return [
+            (self[f"guest_{i}_kind"], self[f"guest_{i}_name"]) for i in range(1, GUEST_ROWS + 1)
+        ]
 
     def clean_guests(self, data: dict[str, Any]) -> None:
         for i in range(1, GUEST_ROWS + 1):
@@ -187,17 +204,20 @@ class SlotForm(GuestFieldsMixin):
     start = when_field(_("start"))
     end = when_field(_("end"))
     outside_shift_ok = forms.BooleanField(
-        label=_("Book even if the officer is not on shift then"), required=False,
+        label=_("Book even if the officer is not on shift then"),
+        required=False,
         help_text=_("Visits off shift need the officer's agreement (overtime or a day off)."),
     )
 
-    def __init__(self, *args: Any, officers: list[User], with_guests: bool = False,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, officers: list[User], with_guests: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["officer"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = User.objects.filter(pk__in=[o.pk for o in officers]).order_by(
-            "first_name", "username")
+            "first_name", "username"
+        )
         self.outside_shift = False
         if with_guests:
             self.add_guest_fields()
@@ -218,8 +238,10 @@ class SlotForm(GuestFieldsMixin):
                 if not data.get("outside_shift_ok"):
                     self.add_error(
                         "outside_shift_ok",
-                        _("%(name)s is not on shift for all of this time. Tick the box to book "
-                          "anyway, or choose a time within a shift.")
+                        _(
+                            "%(name)s is not on shift for all of this time. Tick the box to book "
+                            "anyway, or choose a time within a shift."
+                        )
                         % {"name": officer.display_name()},
                     )
         if "guest_1_kind" in self.fields:
@@ -229,14 +251,13 @@ class SlotForm(GuestFieldsMixin):
 
 class CompleteForm(GuestFieldsMixin):
     officer_note = forms.CharField(
-        label=_("private note"), required=False, max_length=2000,
+        label=_("private note"),
+        required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("For the unit only: what worked, what to bring next time. "
-                    "No medical details."),
+        help_text=_("For the unit only: what worked, what to bring next time. No medical details."),
     )
-    photo_consent = forms.BooleanField(
-        label=_("The guardian consented to photos"), required=False
-    )
+    photo_consent = forms.BooleanField(label=_("The guardian consented to photos"), required=False)
     can_feed_story = forms.BooleanField(
         label=_("This visit may become a story (needs the guardian's consent)"), required=False
     )
@@ -246,7 +267,11 @@ class CompleteForm(GuestFieldsMixin):
         self.photos_allowed = photos_allowed
         for kind, label in MementoKind.choices:
             self.fields[f"given_{kind}"] = forms.IntegerField(
-                label=label, required=False, min_value=0, max_value=50, initial=0,
+                label=label,
+                required=False,
+                min_value=0,
+                max_value=50,
+                initial=0,
                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
             )
         self.add_guest_fields()
@@ -261,8 +286,9 @@ class CompleteForm(GuestFieldsMixin):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("can_feed_story") and not data.get("photo_consent"):
-            self.add_error("can_feed_story",
-                           _("A visit can feed a story only with the guardian's consent."))
+            self.add_error(
+                "can_feed_story", _("A visit can feed a story only with the guardian's consent.")
+            )
         self.clean_guests(data)
         return data
 

@@ -19,7 +19,7 @@ from showup.visits import selectors
 from showup.visits.models import Visit, VisitRequest
 
 PRODID = "-//showup//visits//EN"
-ICAL_STATUS = {
+ICAL_STATUS: dict[str, str] = {
     Visit.Status.PROPOSED: "TENTATIVE",
     Visit.Status.SCHEDULED: "CONFIRMED",
     Visit.Status.IN_PROGRESS: "CONFIRMED",
@@ -80,8 +80,10 @@ def event_for(visit: Visit, viewer: User) -> Event:
     event.add("description", "\n".join(lines))
     event.add("url", link)
     event.add("status", ICAL_STATUS.get(visit.status, "CONFIRMED"))
-    event.add("last-modified", visit.completed_at or visit.interrupted_at
-              or visit.accepted_at or visit.created_at)
+    event.add(
+        "last-modified",
+        visit.completed_at or visit.interrupted_at or visit.accepted_at or visit.created_at,
+    )
     return event
 
 

@@ -29,23 +29,23 @@ class VisitRules(models.Model):
         help_text=_("How many visitors may be in the room at once, officers and guests included."),
     )
     min_visitor_age = models.PositiveSmallIntegerField(
-        _("minimum visitor age"), null=True, blank=True,
+        _("minimum visitor age"),
+        null=True,
+        blank=True,
         help_text=_("Leave empty if there is no minimum."),
     )
-    infection_screening = models.BooleanField(
-        _("infection screening at the door"), default=False
-    )
-    flu_vaccination = models.BooleanField(
-        _("flu vaccination required in season"), default=False
-    )
+    infection_screening = models.BooleanField(_("infection screening at the door"), default=False)
+    flu_vaccination = models.BooleanField(_("flu vaccination required in season"), default=False)
     photos_allowed = models.BooleanField(_("photos of patients allowed"), default=False)
     escort_required = models.BooleanField(_("visitors must be escorted by staff"), default=False)
     min_notice_days = models.PositiveSmallIntegerField(
-        _("notice needed (days)"), default=0,
+        _("notice needed (days)"),
+        default=0,
         help_text=_("How far ahead a visit should be requested."),
     )
     rules_notes = models.TextField(
-        _("other rules"), blank=True,
+        _("other rules"),
+        blank=True,
         help_text=_("Where to check in, parking, what not to bring. No patient details."),
     )
 
@@ -136,33 +136,47 @@ class VisitRequest(VisitRules):
     purged_at = models.DateTimeField(null=True, blank=True)
 
     child_first_name = models.CharField(
-        _("child's first name"), max_length=60,
+        _("child's first name"),
+        max_length=60,
         help_text=_("First name only. Never a family name."),
     )
     child_age = models.PositiveSmallIntegerField(_("age"))
     interests = models.CharField(
-        _("what they love"), max_length=300, blank=True,
+        _("what they love"),
+        max_length=300,
+        blank=True,
         help_text=_("Sirens, dogs, dinosaurs… anything that helps the officer connect."),
     )
     asked_for = models.CharField(
-        _("what they asked for"), max_length=300, blank=True,
+        _("what they asked for"),
+        max_length=300,
+        blank=True,
         help_text=_("In their words, if you can."),
     )
     ward = models.CharField(_("ward, room or meeting point"), max_length=120, blank=True)
     group_size = models.PositiveSmallIntegerField(
-        _("visitors wanted"), default=1,
+        _("visitors wanted"),
+        default=1,
         help_text=_("How many visitors (officers and guests) you would welcome."),
     )
     urgency = models.CharField(
-        _("how soon"), max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE,
+        _("how soon"),
+        max_length=10,
+        choices=Urgency.choices,
+        default=Urgency.ROUTINE,
         help_text=_("Say how soon, not why. Please do not include any medical details."),
     )
     requested_officer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("officer asked for"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("officer asked for"),
     )
     note = models.TextField(
-        _("anything else"), blank=True,
+        _("anything else"),
+        blank=True,
         help_text=_("Practical notes only. Please do not include any medical details."),
     )
 
@@ -198,6 +212,9 @@ class VisitWindow(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M}"
+
 
 class VisitQuerySet(models.QuerySet["Visit"]):
     def booked(self) -> VisitQuerySet:
@@ -222,12 +239,16 @@ class Visit(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     BOOKED_STATUSES: ClassVar[tuple[str, ...]] = (
-        Status.PROPOSED, Status.SCHEDULED, Status.IN_PROGRESS,
+        Status.PROPOSED,
+        Status.SCHEDULED,
+        Status.IN_PROGRESS,
     )
 
     request = models.ForeignKey(VisitRequest, on_delete=models.CASCADE, related_name="visits")
     officer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visits",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="visits",
         verbose_name=_("officer"),
     )
     start = models.DateTimeField(_("start"), db_index=True)
@@ -243,11 +264,16 @@ class Visit(models.Model):
     interrupt_reason = models.CharField(max_length=120, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     return_of = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="returns",
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="returns",
         verbose_name=_("return visit of"),
     )
     officer_note = models.TextField(
-        _("private note"), blank=True,
+        _("private note"),
+        blank=True,
         help_text=_("For the unit only: what worked, what to bring next time. No medical details."),
     )
     photo_consent = models.BooleanField(_("guardian consented to photos"), default=False)
@@ -305,6 +331,9 @@ class MementoGiven(models.Model):
     class Meta:
         ordering = ["pk"]
 
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.kind}"
+
 
 class MementoStock(models.Model):
     """How many of each memento the unit has on hand. May go below zero: what an officer gave
@@ -320,6 +349,9 @@ class MementoStock(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["agency", "kind"], name="visits_stock_one_per_kind")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.quantity}"
 
 
 class Shift(models.Model):
@@ -340,6 +372,9 @@ class Shift(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.officer_id} {self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M}"
+
 
 def new_feed_token() -> str:
     return secrets.token_urlsafe(24)
@@ -353,3 +388,6 @@ class FeedToken(models.Model):
     )
     token = models.CharField(max_length=64, unique=True, default=new_feed_token)
     created_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"calendar feed of user {self.user_id}"

@@ -37,8 +37,9 @@ def _coordinators(agency_id: int) -> list[User]:
 
 def _partner_staff(request: VisitRequest) -> list[User]:
     return list(
-        User.objects.filter(partner_org_id=request.partner_org_id, role=Role.PARTNER,
-                            is_active=True)
+        User.objects.filter(
+            partner_org_id=request.partner_org_id, role=Role.PARTNER, is_active=True
+        )
     )
 
 
@@ -62,15 +63,30 @@ def _email_after_commit(
     def send() -> None:
         for user_pk, address, role in recipients:
             try:
-                send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address],
-                          fail_silently=False)
+                send_mail(
+                    subject, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=False
+                )
             except Exception as exc:
                 logger.exception("visit email %s to user %s failed", event, user_pk)
-                audit("visits.notification.failed", actor=None, actor_label="system",
-                      agency_id=agency_id, event=event, role=role, error=type(exc).__name__)
+                audit(
+                    "visits.notification.failed",
+                    actor=None,
+                    actor_label="system",
+                    agency_id=agency_id,
+                    event=event,
+                    role=role,
+                    error=type(exc).__name__,
+                )
             else:
-                audit("visits.notification.sent", actor=None, actor_label="system",
-                      agency_id=agency_id, event=event, channel="email", role=role)
+                audit(
+                    "visits.notification.sent",
+                    actor=None,
+                    actor_label="system",
+                    agency_id=agency_id,
+                    event=event,
+                    channel="email",
+                    role=role,
+                )
 
     transaction.on_commit(send)
 
@@ -96,14 +112,21 @@ def slot_proposed(visit: Visit) -> None:
     staff = _partner_staff(request)
     with translation.override(settings.LANGUAGE_CODE):
         values = _values(request, visit)
-        text = _("A visit is proposed for %(ref)s: %(when)s with %(officer)s. Please confirm.") % values
+        text = (
+            _("A visit is proposed for %(ref)s: %(when)s with %(officer)s. Please confirm.")
+            % values
+        )
         subject = _("Visit %(ref)s: please confirm the proposed time") % values
-        body = "\n\n".join([
-            text,
-            _("Confirm or decline here: %(link)s") % {"link": _absolute(_url(request))},
-            _("For the child's privacy this email carries no personal details; they are in "
-              "showup."),
-        ])
+        body = "\n\n".join(
+            [
+                text,
+                _("Confirm or decline here: %(link)s") % {"link": _absolute(_url(request))},
+                _(
+                    "For the child's privacy this email carries no personal details; they are in "
+                    "showup."
+                ),
+            ]
+        )
     _notify(staff, text, _url(request))
     _email_after_commit(staff, subject, body, event="slot_proposed", agency_id=request.agency_id)
 
@@ -135,26 +158,38 @@ def visit_interrupted(visit: Visit) -> None:
     coordinators = _coordinators(request.agency_id)
     with translation.override(settings.LANGUAGE_CODE):
         values = _values(request, visit)
-        partner_text = _(
-            "Visit %(ref)s was interrupted: %(officer)s was called away to an emergency. "
-            "We are rescheduling it and will propose a new time."
-        ) % values
-        coord_text = _(
-            "Visit %(ref)s (%(org)s) was interrupted: %(officer)s was called away. "
-            "Please reschedule it."
-        ) % values
+        partner_text = (
+            _(
+                "Visit %(ref)s was interrupted: %(officer)s was called away to an emergency. "
+                "We are rescheduling it and will propose a new time."
+            )
+            % values
+        )
+        coord_text = (
+            _(
+                "Visit %(ref)s (%(org)s) was interrupted: %(officer)s was called away. "
+                "Please reschedule it."
+            )
+            % values
+        )
         subject = _("Visit %(ref)s interrupted — being rescheduled") % values
-        partner_body = "\n\n".join([
-            partner_text,
-            _("The request stays open: %(link)s") % {"link": _absolute(_url(request))},
-        ])
-        coord_body = "\n\n".join([
-            coord_text,
-            _("Reschedule: %(link)s") % {"link": _absolute(_url(request, "visits:reschedule"))},
-        ])
+        partner_body = "\n\n".join(
+            [
+                partner_text,
+                _("The request stays open: %(link)s") % {"link": _absolute(_url(request))},
+            ]
+        )
+        coord_body = "\n\n".join(
+            [
+                coord_text,
+                _("Reschedule: %(link)s") % {"link": _absolute(_url(request, "visits:reschedule"))},
+            ]
+        )
     _notify(partner_staff, partner_text, _url(request))
     _notify(coordinators, coord_text, _url(request, "visits:reschedule"))
-    _email_after_commit(partner_staff, subject, partner_body, event="visit_interrupted",
-                        agency_id=request.agency_id)
-    _email_after_commit(coordinators, subject, coord_body, event="visit_interrupted",
-                        agency_id=request.agency_id)
+    _email_after_commit(
+        partner_staff, subject, partner_body, event="visit_interrupted", agency_id=request.agency_id
+    )
+    _email_after_commit(
+        coordinators, subject, coord_body, event="visit_interrupted", agency_id=request.agency_id
+    )

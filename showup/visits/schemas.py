@@ -56,8 +56,9 @@ class RequestIn(Schema):
     partner_org_id: int | None = Field(
         None, description="Optional; always the caller's organisation. Another id is refused."
     )
-    child_first_name: str = Field(..., min_length=1, max_length=60,
-                                  description="First name only, never a family name")
+    child_first_name: str = Field(
+        ..., min_length=1, max_length=60, description="First name only, never a family name"
+    )
     child_age: int = Field(..., ge=0, le=21)
     interests: str = Field("", max_length=300)
     asked_for: str = Field("", max_length=300)
@@ -66,7 +67,7 @@ class RequestIn(Schema):
     urgency: UrgencyCode = Field("routine", description="How soon; never a medical detail")
     requested_officer_id: int | None = None
     note: str = Field("", max_length=2000, description="Practical notes; no medical details")
-    rules: RulesIn = Field(default_factory=RulesIn)
+    rules: RulesIn | None = Field(None, description="Overrides of the standing rules")
     windows: list[WindowIn] = Field(..., min_length=1, max_length=10)
 
 
@@ -101,15 +102,25 @@ class VisitOut(Schema):
     @staticmethod
     def of(visit: Visit) -> VisitOut:
         return VisitOut(
-            id=visit.pk, request_id=visit.request_id, officer_id=visit.officer_id,
-            officer_name=visit.officer.display_name(), start=visit.start, end=visit.end,
-            status=visit.status, status_label=str(visit.get_status_display()),
-            return_of_id=visit.return_of_id, interrupted_at=visit.interrupted_at,
-            interrupt_reason=visit.interrupt_reason, completed_at=visit.completed_at,
+            id=visit.pk,
+            request_id=visit.request_id,
+            officer_id=visit.officer_id,
+            officer_name=visit.officer.display_name(),
+            start=visit.start,
+            end=visit.end,
+            status=visit.status,
+            status_label=str(visit.get_status_display()),
+            return_of_id=visit.return_of_id,
+            interrupted_at=visit.interrupted_at,
+            interrupt_reason=visit.interrupt_reason,
+            completed_at=visit.completed_at,
             guests=[GuestIO(kind=g.kind, name=g.name) for g in visit.guests.all()],  # type: ignore[arg-type]
-            mementos=[MementoIO(kind=m.kind, quantity=m.quantity)  # type: ignore[arg-type]
-                      for m in visit.mementos.all()],
-            photo_consent=visit.photo_consent, can_feed_story=visit.can_feed_story,
+            mementos=[
+                MementoIO(kind=m.kind, quantity=m.quantity)  # type: ignore[arg-type]
+                for m in visit.mementos.all()
+            ],
+            photo_consent=visit.photo_consent,
+            can_feed_story=visit.can_feed_story,
         )
 
 
@@ -137,12 +148,21 @@ class RequestOut(Schema):
     @staticmethod
     def of(r: VisitRequest) -> RequestOut:
         return RequestOut(
-            id=r.pk, reference=r.reference, status=r.status,
-            status_label=str(r.get_status_display()), partner_org_id=r.partner_org_id,
-            partner_org_name=str(r.partner_org), child_first_name=r.child_first_name,
-            child_age=r.child_age, interests=r.interests, asked_for=r.asked_for, ward=r.ward,
-            group_size=r.group_size, urgency=r.urgency,
-            requested_officer_id=r.requested_officer_id, note=r.note,
+            id=r.pk,
+            reference=r.reference,
+            status=r.status,
+            status_label=str(r.get_status_display()),
+            partner_org_id=r.partner_org_id,
+            partner_org_name=str(r.partner_org),
+            child_first_name=r.child_first_name,
+            child_age=r.child_age,
+            interests=r.interests,
+            asked_for=r.asked_for,
+            ward=r.ward,
+            group_size=r.group_size,
+            urgency=r.urgency,
+            requested_officer_id=r.requested_officer_id,
+            note=r.note,
             rules=RulesOut(**r.rules()),  # type: ignore[arg-type]
             windows=[WindowOut(start=w.start, end=w.end) for w in r.windows.all()],
             visits=[VisitOut.of(v) for v in r.visits.all()],

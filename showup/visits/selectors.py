@@ -71,9 +71,9 @@ def is_agency_staff(user: object) -> bool:
 def visible_requests(user: User) -> VisitRequestQuerySet:
     qs = VisitRequest.objects.select_related("partner_org", "place", "requested_officer")
     if is_agency_staff(user):
-        return qs.filter(agency_id=user.agency_id)
+        return qs.filter(agency_id=user.agency_id or 0)
     if is_partner(user):
-        return qs.filter(agency_id=user.agency_id, partner_org_id=user.partner_org_id)
+        return qs.filter(agency_id=user.agency_id or 0, partner_org_id=user.partner_org_id)
     return qs.none()
 
 
@@ -113,12 +113,12 @@ def visible_visits(user: User) -> VisitQuerySet:
     """Visits a user may act on or export: an officer's own, the partner's, the agency's."""
     qs = Visit.objects.select_related("request", "request__partner_org", "officer", "return_of")
     if is_coordinator(user):
-        return qs.filter(request__agency_id=user.agency_id)
+        return qs.filter(request__agency_id=user.agency_id or 0)
     if is_officer(user):
-        return qs.filter(request__agency_id=user.agency_id, officer=user)
+        return qs.filter(request__agency_id=user.agency_id or 0, officer=user)
     if is_partner(user):
         return qs.filter(
-            request__agency_id=user.agency_id, request__partner_org_id=user.partner_org_id
+            request__agency_id=user.agency_id or 0, request__partner_org_id=user.partner_org_id
         )
     return qs.none()
 
@@ -140,14 +140,14 @@ def my_day(officer: User, *, now: datetime | None = None) -> tuple[list[Visit], 
         Visit.objects.filter(officer=officer)
         .exclude(status__in=[Visit.Status.DECLINED, Visit.Status.CANCELLED])
         .filter(
-            Q(end__gte=day_start, start__lt=now + MY_DAY_AHEAD)
-            | Q(status=Visit.Status.IN_PROGRESS)
+            Q(end__gte=day_start, start__lt=now + MY_DAY_AHEAD) | Q(status=Visit.Status.IN_PROGRESS)
         )
         .select_related("request", "request__partner_org", "return_of")
         .prefetch_related("guests", "mementos")
         .order_by("start")
     )
-    today, later = [], []
+    today: list[Visit] = []
+    later: list[Visit] = []
     for visit in qs:
         (today if visit.start < day_end else later).append(visit)
     return today, later
@@ -219,7 +219,5 @@ def place_for(user: User) -> Place | None:
 
 def stock(agency_id: int) -> list[tuple[str, str, int]]:
     """(kind, label, quantity on hand) for every memento kind, zero when never counted."""
-    have = dict(
-        MementoStock.objects.filter(agency_id=agency_id).values_list("kind", "quantity")
-    )
+    have = dict(MementoStock.objects.filter(agency_id=agency_id).values_list("kind", "quantity"))
     return [(kind, str(label), have.get(kind, 0)) for kind, label in MementoKind.choices]

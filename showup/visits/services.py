@@ -89,7 +89,10 @@ def _lock_request(request: VisitRequest) -> VisitRequest:
 
 @transaction.atomic
 def place_save(
-    *, partner_org: PartnerOrganisation, actor: User, data: Mapping[str, Any],
+    *,
+    partner_org: PartnerOrganisation,
+    actor: User,
+    data: Mapping[str, Any],
     place: Place | None = None,
 ) -> Place:
     """Create or update a partner's standing rules."""
@@ -102,7 +105,9 @@ def place_save(
     place.save()
     audit(
         "visits.place.created" if created else "visits.place.updated",
-        actor=actor, obj=place, agency_id=partner_org.agency_id,
+        actor=actor,
+        obj=place,
+        agency_id=partner_org.agency_id,
     )
     return place
 
@@ -142,8 +147,12 @@ def request_create(
             raise VisitError("end_before_start", _("A time window must end after it starts."))
         VisitWindow.objects.create(request=request, start=start, end=end)
     audit(
-        "visits.request.created", actor=actor, obj=request,
-        partner_org=partner_org.pk, urgency=request.urgency, windows=len(windows),
+        "visits.request.created",
+        actor=actor,
+        obj=request,
+        partner_org=partner_org.pk,
+        urgency=request.urgency,
+        windows=len(windows),
     )
     notify.request_created(request)
     return request
@@ -202,8 +211,10 @@ def _book(
     if clash is not None:
         raise VisitError(
             "overlap",
-            _("%(officer)s is already booked %(start)s–%(end)s (%(ref)s). Choose another time "
-              "or another officer.")
+            _(
+                "%(officer)s is already booked %(start)s–%(end)s (%(ref)s). Choose another time "
+                "or another officer."
+            )
             % {
                 "officer": officer.display_name(),
                 "start": timezone.localtime(clash.start).strftime("%a %d %b %H:%M"),
@@ -212,7 +223,11 @@ def _book(
             },
         )
     visit = Visit.objects.create(
-        request=request, officer=officer, start=start, end=end, proposed_by=actor,
+        request=request,
+        officer=officer,
+        start=start,
+        end=end,
+        proposed_by=actor,
         return_of=return_of,
     )
     for kind, name in guests:
@@ -239,10 +254,18 @@ def slot_propose(
         raise VisitError(
             "bad_state", _("This request already has a slot; reschedule or cancel it first.")
         )
-    visit = _book(request=request, officer=officer, start=start, end=end, actor=actor,
-                  guests=guests)
-    audit("visits.slot.proposed", actor=actor, obj=visit, request=request.pk,
-          officer=officer.pk, start=start.isoformat(), end=end.isoformat())
+    visit = _book(
+        request=request, officer=officer, start=start, end=end, actor=actor, guests=guests
+    )
+    audit(
+        "visits.slot.proposed",
+        actor=actor,
+        obj=visit,
+        request=request.pk,
+        officer=officer.pk,
+        start=start.isoformat(),
+        end=end.isoformat(),
+    )
     notify.slot_proposed(visit)
     return visit
 
@@ -322,14 +345,25 @@ def visit_reschedule(
     request = _lock_request(request)
     if request.status != Status.INTERRUPTED:
         raise VisitError("bad_state", _("Only an interrupted request is rescheduled."))
-    first = (
-        request.visits.filter(status=VStatus.INTERRUPTED).order_by("-interrupted_at").first()
+    first = request.visits.filter(status=VStatus.INTERRUPTED).order_by("-interrupted_at").first()
+    visit = _book(
+        request=request,
+        officer=officer,
+        start=start,
+        end=end,
+        actor=actor,
+        guests=guests,
+        return_of=first,
     )
-    visit = _book(request=request, officer=officer, start=start, end=end, actor=actor,
-                  guests=guests, return_of=first)
-    audit("visits.visit.rescheduled", actor=actor, obj=visit, request=request.pk,
-          return_of=first.pk if first else None, officer=officer.pk,
-          same_officer=bool(first and first.officer_id == officer.pk))
+    audit(
+        "visits.visit.rescheduled",
+        actor=actor,
+        obj=visit,
+        request=request.pk,
+        return_of=first.pk if first else None,
+        officer=officer.pk,
+        same_officer=bool(first and first.officer_id == officer.pk),
+    )
     notify.slot_proposed(visit)
     return visit
 
@@ -352,10 +386,22 @@ def return_visit_create(
         raise VisitError("bad_state", _("This request already has a visit booked."))
     if request.status == Status.CANCELLED:
         raise VisitError("bad_state", _("This request was cancelled."))
-    visit = _book(request=request, officer=officer, start=start, end=end, actor=actor,
-                  guests=guests, return_of=first_visit)
-    audit("visits.visit.return_created", actor=actor, obj=visit, return_of=first_visit.pk,
-          guests=[kind for kind, _name in guests])
+    visit = _book(
+        request=request,
+        officer=officer,
+        start=start,
+        end=end,
+        actor=actor,
+        guests=guests,
+        return_of=first_visit,
+    )
+    audit(
+        "visits.visit.return_created",
+        actor=actor,
+        obj=visit,
+        return_of=first_visit.pk,
+        guests=[kind for kind, _name in guests],
+    )
     notify.slot_proposed(visit)
     return visit
 
@@ -390,8 +436,16 @@ def visit_complete(
     visit.officer_note = note
     visit.photo_consent = photo_consent
     visit.can_feed_story = can_feed_story
-    visit.save(update_fields=["status", "started_at", "completed_at", "officer_note",
-                              "photo_consent", "can_feed_story"])
+    visit.save(
+        update_fields=[
+            "status",
+            "started_at",
+            "completed_at",
+            "officer_note",
+            "photo_consent",
+            "can_feed_story",
+        ]
+    )
     for kind, name in guests:
         VisitGuest.objects.create(visit=visit, kind=kind, name=name)
     given = {kind: qty for kind, qty in (mementos or {}).items() if qty}
@@ -399,9 +453,15 @@ def visit_complete(
         MementoGiven.objects.create(visit=visit, kind=kind, quantity=qty)
         _stock_take(agency_id=request.agency_id, kind=kind, quantity=qty)
     VisitRequest.objects.filter(pk=request.pk).update(status=Status.COMPLETED, closed_at=now)
-    audit("visits.visit.completed", actor=actor, obj=visit, mementos=given,
-          guests=[kind for kind, _name in guests], photo_consent=photo_consent,
-          can_feed_story=can_feed_story)
+    audit(
+        "visits.visit.completed",
+        actor=actor,
+        obj=visit,
+        mementos=given,
+        guests=[kind for kind, _name in guests],
+        photo_consent=photo_consent,
+        can_feed_story=can_feed_story,
+    )
     return visit
 
 
@@ -421,14 +481,19 @@ def stock_set(*, agency: Agency, kind: str, quantity: int, actor: User) -> Memen
     """The coordinator records a count (a delivery arrived, or a recount)."""
     if kind not in MementoKind.values:
         raise VisitError("bad_kind", _("Unknown memento."))
-    row, _created = MementoStock.objects.select_for_update().get_or_create(
-        agency=agency, kind=kind
-    )
+    row, _created = MementoStock.objects.select_for_update().get_or_create(agency=agency, kind=kind)
     before = row.quantity
     row.quantity = quantity
     row.save(update_fields=["quantity", "updated_at"])
-    audit("visits.stock.set", actor=actor, obj=row, agency_id=agency.pk, kind=kind,
-          before=before, after=quantity)
+    audit(
+        "visits.stock.set",
+        actor=actor,
+        obj=row,
+        agency_id=agency.pk,
+        kind=kind,
+        before=before,
+        after=quantity,
+    )
     return row
 
 
@@ -439,10 +504,14 @@ def shift_add(*, officer: User, start: datetime, end: datetime, actor: User) -> 
     if end - start > timedelta(hours=16):
         raise VisitError("too_long", _("A shift cannot be longer than 16 hours."))
     assert officer.agency_id is not None
-    shift = Shift.objects.create(agency_id=officer.agency_id, officer=officer, start=start,
-                                 end=end)
-    audit("visits.shift.added", actor=actor, obj=shift, agency_id=officer.agency_id,
-          officer=officer.pk)
+    shift = Shift.objects.create(agency_id=officer.agency_id, officer=officer, start=start, end=end)
+    audit(
+        "visits.shift.added",
+        actor=actor,
+        obj=shift,
+        agency_id=officer.agency_id,
+        officer=officer.pk,
+    )
     return shift
 
 
@@ -475,8 +544,10 @@ def purge_expired_visits(now: datetime | None = None) -> int:
         cutoff = now - timedelta(days=agency.retention_days)
         ids = list(
             VisitRequest.objects.filter(
-                agency=agency, status__in=VisitRequest.CLOSED_STATUSES,
-                closed_at__lt=cutoff, purged_at__isnull=True,
+                agency=agency,
+                status__in=VisitRequest.CLOSED_STATUSES,
+                closed_at__lt=cutoff,
+                purged_at__isnull=True,
             ).values_list("pk", flat=True)
         )
         for pk in ids:
@@ -488,11 +559,24 @@ def purge_expired_visits(now: datetime | None = None) -> int:
                 request.ward = ""
                 request.note = ""
                 request.purged_at = now
-                request.save(update_fields=["child_first_name", "interests", "asked_for",
-                                            "ward", "note", "purged_at"])
+                request.save(
+                    update_fields=[
+                        "child_first_name",
+                        "interests",
+                        "asked_for",
+                        "ward",
+                        "note",
+                        "purged_at",
+                    ]
+                )
                 Visit.objects.filter(request=request).update(officer_note="")
                 VisitGuest.objects.filter(visit__request=request).update(name="")
-                audit("visits.request.purged", actor=None, actor_label="retention", obj=request,
-                      retention_days=agency.retention_days)
+                audit(
+                    "visits.request.purged",
+                    actor=None,
+                    actor_label="retention",
+                    obj=request,
+                    retention_days=agency.retention_days,
+                )
             purged += 1
     return purged

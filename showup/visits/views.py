@@ -34,9 +34,7 @@ from showup.visits.services import VisitError
 
 def _user(request: HttpRequest) -> User | None:
     user = request.user
-    if isinstance(user, User) and (
-        selectors.is_agency_staff(user) or selectors.is_partner(user)
-    ):
+    if isinstance(user, User) and (selectors.is_agency_staff(user) or selectors.is_partner(user)):
         return user
     return None
 
@@ -50,7 +48,7 @@ def staff_required(view: Any) -> Any:
         user = _user(request)
         if user is None:
             raise PermissionDenied
-        return view(request, user, *args, **kwargs)  # type: ignore[no-any-return]
+        return view(request, user, *args, **kwargs)
 
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
@@ -90,10 +88,11 @@ def index(request: HttpRequest, user: User) -> HttpResponse:
 
 @staff_required
 def requests_mine(request: HttpRequest, user: User) -> HttpResponse:
-    """"Our requests": the partner organisation's requests and where each one stands."""
+    """ "Our requests": the partner organisation's requests and where each one stands."""
     _need(selectors.is_partner(user))
     items = list(
-        selectors.visible_requests(user).prefetch_related("visits__officer", "windows")
+        selectors.visible_requests(user)
+        .prefetch_related("visits__officer", "windows")
         .order_by("-created_at")[:200]
     )
     services.request_viewed(actor=user, requests=items, where="visits.requests")
@@ -103,7 +102,7 @@ def requests_mine(request: HttpRequest, user: User) -> HttpResponse:
 @staff_required
 @require_http_methods(["GET", "POST"])
 def request_new(request: HttpRequest, user: User) -> HttpResponse:
-    """"Request a visit", prefilled from the partner's place rules."""
+    """ "Request a visit", prefilled from the partner's place rules."""
     _need(selectors.is_partner(user))
     assert user.agency_id is not None
     place = selectors.place_for(user)
@@ -113,14 +112,20 @@ def request_new(request: HttpRequest, user: User) -> HttpResponse:
         if form.is_valid():
             try:
                 visit_request = services.request_create(
-                    actor=user, partner_org=user.partner_org,  # type: ignore[arg-type]
-                    data=form.service_data(), windows=form.windows(), place=place,
+                    actor=user,
+                    partner_org=user.partner_org,  # type: ignore[arg-type]
+                    data=form.service_data(),
+                    windows=form.windows(),
+                    place=place,
                 )
             except VisitError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, _("Request %(ref)s sent to the unit. We will propose "
-                                            "a time.") % {"ref": visit_request.reference})
+                messages.success(
+                    request,
+                    _("Request %(ref)s sent to the unit. We will propose a time.")
+                    % {"ref": visit_request.reference},
+                )
                 return redirect("visits:requests")
     else:
         initial: dict[str, Any] = {"group_size": 1}
@@ -136,11 +141,18 @@ def place_edit(request: HttpRequest, user: User) -> HttpResponse:
     """The partner's standing rules for visitors; new requests start from them."""
     _need(selectors.is_partner(user))
     place = selectors.place_for(user)
-    form = PlaceForm(request.POST or None, instance=place,
-                     initial=None if place else {"name": str(user.partner_org)})
+    form = PlaceForm(
+        request.POST or None,
+        instance=place,
+        initial=None if place else {"name": str(user.partner_org)},
+    )
     if request.method == "POST" and form.is_valid():
-        services.place_save(partner_org=user.partner_org, actor=user,  # type: ignore[arg-type]
-                            data=form.cleaned_data, place=place)
+        services.place_save(
+            partner_org=user.partner_org,  # type: ignore[arg-type]
+            actor=user,
+            data=form.cleaned_data,
+            place=place,
+        )
         messages.success(request, _("Visiting rules saved. New requests start from them."))
         return redirect("visits:requests")
     return render(request, "visits/place.html", {"form": form})
@@ -178,8 +190,9 @@ def request_cancel(request: HttpRequest, user: User, pk: int) -> HttpResponse:
     visit_request = selectors.access_request_by_id(user, pk)
     _need(selectors.is_partner(user) or selectors.is_coordinator(user))
     try:
-        services.request_cancel(request=visit_request, actor=user,
-                                reason=request.POST.get("reason", ""))
+        services.request_cancel(
+            request=visit_request, actor=user, reason=request.POST.get("reason", "")
+        )
         messages.success(request, _("The request is cancelled."))
     except VisitError as exc:
         messages.error(request, exc.message)
@@ -196,9 +209,15 @@ def queue(request: HttpRequest, user: User) -> HttpResponse:
     closed = request.GET.get("show") == "closed"
     items = list(selectors.queue(user, include_closed=closed)[:200])
     services.request_viewed(actor=user, requests=items, where="visits.queue")
-    return render(request, "visits/queue.html", {
-        "items": items, "closed": closed, "can_schedule": selectors.is_coordinator(user),
-    })
+    return render(
+        request,
+        "visits/queue.html",
+        {
+            "items": items,
+            "closed": closed,
+            "can_schedule": selectors.is_coordinator(user),
+        },
+    )
 
 
 @staff_required
@@ -207,34 +226,46 @@ def request_detail(request: HttpRequest, user: User, pk: int) -> HttpResponse:
     services.request_viewed(actor=user, requests=[visit_request], where="visits.request_detail")
     visits = list(
         visit_request.visits.select_related("officer", "return_of")
-        .prefetch_related("guests", "mementos").order_by("start")
+        .prefetch_related("guests", "mementos")
+        .order_by("start")
     )
-    return render(request, "visits/request_detail.html", {
-        "r": visit_request,
-        "visits": visits,
-        "windows": list(visit_request.windows.all()),
-        "is_partner": selectors.is_partner(user),
-        "can_schedule": selectors.is_coordinator(user),
-        "suggested": selectors.suggested_officer(visit_request),
-        "now": timezone.now(),
-    })
+    return render(
+        request,
+        "visits/request_detail.html",
+        {
+            "r": visit_request,
+            "visits": visits,
+            "windows": list(visit_request.windows.all()),
+            "is_partner": selectors.is_partner(user),
+            "can_schedule": selectors.is_coordinator(user),
+            "suggested": selectors.suggested_officer(visit_request),
+            "now": timezone.now(),
+        },
+    )
 
 
 def _slot_page(
-    request: HttpRequest, user: User, visit_request: VisitRequest, *, mode: str,
+    request: HttpRequest,
+    user: User,
+    visit_request: VisitRequest,
+    *,
+    mode: str,
     first_visit: Visit | None = None,
 ) -> HttpResponse:
     assert user.agency_id is not None
     officers = selectors.agency_officers(user.agency_id)
     suggested = selectors.suggested_officer(visit_request)
-    with_guests = mode in ("reschedule", "return")
+    with_guests = True  # guests count towards the place's group limit in every mode
     if request.method == "POST":
         form = SlotForm(request.POST, officers=officers, with_guests=with_guests)
         if form.is_valid():
             data = form.cleaned_data
             kwargs: dict[str, Any] = {
-                "officer": data["officer"], "start": data["start"], "end": data["end"],
-                "actor": user, "guests": form.guests(),
+                "officer": data["officer"],
+                "start": data["start"],
+                "end": data["end"],
+                "actor": user,
+                "guests": form.guests(),
             }
             try:
                 if mode == "propose":
@@ -247,8 +278,11 @@ def _slot_page(
             except VisitError as exc:
                 form.add_error("start" if exc.code == "overlap" else None, exc.message)
             else:
-                messages.success(request, _("Proposed to %(org)s; they will confirm.")
-                                 % {"org": visit_request.partner_org})
+                messages.success(
+                    request,
+                    _("Proposed to %(org)s; they will confirm.")
+                    % {"org": visit_request.partner_org},
+                )
                 return redirect("visits:request_detail", visit_request.pk)
     else:
         initial: dict[str, Any] = {}
@@ -261,11 +295,20 @@ def _slot_page(
         form = SlotForm(initial=initial, officers=officers, with_guests=with_guests)
     services.request_viewed(actor=user, requests=[visit_request], where=f"visits.{mode}")
     day = _day_of(form)
-    return render(request, "visits/slot_form.html", {
-        "form": form, "r": visit_request, "mode": mode, "suggested": suggested,
-        "first_visit": first_visit, "windows": list(visit_request.windows.all()),
-        "day": day, "rows": selectors.availability(user.agency_id, day),
-    })
+    return render(
+        request,
+        "visits/slot_form.html",
+        {
+            "form": form,
+            "r": visit_request,
+            "mode": mode,
+            "suggested": suggested,
+            "first_visit": first_visit,
+            "windows": list(visit_request.windows.all()),
+            "day": day,
+            "rows": selectors.availability(user.agency_id, day),
+        },
+    )
 
 
 def _day_of(form: SlotForm) -> date:
@@ -297,8 +340,13 @@ def reschedule(request: HttpRequest, user: User, pk: int) -> HttpResponse:
     if visit_request.status != VisitRequest.Status.INTERRUPTED:
         messages.info(request, _("This request is not waiting to be rescheduled."))
         return redirect("visits:request_detail", visit_request.pk)
-    return _slot_page(request, user, visit_request, mode="reschedule",
-                      first_visit=selectors.visit_to_reschedule(visit_request))
+    return _slot_page(
+        request,
+        user,
+        visit_request,
+        mode="reschedule",
+        first_visit=selectors.visit_to_reschedule(visit_request),
+    )
 
 
 @staff_required
@@ -324,18 +372,28 @@ def availability(request: HttpRequest, user: User) -> HttpResponse:
     form = ShiftForm(request.POST or None, officers=officers)
     if request.method == "POST" and form.is_valid():
         try:
-            shift = services.shift_add(officer=form.cleaned_data["officer"],
-                                       start=form.cleaned_data["start"],
-                                       end=form.cleaned_data["end"], actor=user)
+            shift = services.shift_add(
+                officer=form.cleaned_data["officer"],
+                start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"],
+                actor=user,
+            )
         except VisitError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("Shift added."))
-            return redirect(reverse("visits:availability") + "?date="
-                            + timezone.localtime(shift.start).date().isoformat())
-    context = {"day": day, "rows": selectors.availability(user.agency_id, day), "form": form,
-               "prev": day.fromordinal(day.toordinal() - 1),
-               "next": day.fromordinal(day.toordinal() + 1)}
+            return redirect(
+                reverse("visits:availability")
+                + "?date="
+                + timezone.localtime(shift.start).date().isoformat()
+            )
+    context = {
+        "day": day,
+        "rows": selectors.availability(user.agency_id, day),
+        "form": form,
+        "prev": day.fromordinal(day.toordinal() - 1),
+        "next": day.fromordinal(day.toordinal() + 1),
+    }
     if _is_htmx(request):
         return render(request, "visits/availability.html#day", context)
     return render(request, "visits/availability.html", context)
@@ -348,13 +406,22 @@ def stock(request: HttpRequest, user: User) -> HttpResponse:
     assert user.agency is not None
     form = StockForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.stock_set(agency=user.agency, kind=form.cleaned_data["kind"],
-                           quantity=form.cleaned_data["quantity"], actor=user)
+        services.stock_set(
+            agency=user.agency,
+            kind=form.cleaned_data["kind"],
+            quantity=form.cleaned_data["quantity"],
+            actor=user,
+        )
         messages.success(request, _("Stock count saved."))
         return redirect("visits:stock")
-    return render(request, "visits/stock.html", {
-        "rows": selectors.stock(user.agency.pk), "form": form,
-    })
+    return render(
+        request,
+        "visits/stock.html",
+        {
+            "rows": selectors.stock(user.agency.pk),
+            "form": form,
+        },
+    )
 
 
 # --- officer ----------------------------------------------------------------------------------
@@ -364,8 +431,9 @@ def stock(request: HttpRequest, user: User) -> HttpResponse:
 def my_day(request: HttpRequest, user: User) -> HttpResponse:
     _need(selectors.is_officer(user))
     today, later = selectors.my_day(user)
-    services.request_viewed(actor=user, requests=[v.request for v in today + later],
-                            where="visits.my_day")
+    services.request_viewed(
+        actor=user, requests=[v.request for v in today + later], where="visits.my_day"
+    )
     return render(request, "visits/my_day.html", {"today": today, "later": later})
 
 
@@ -382,13 +450,14 @@ def _visit_action(request: HttpRequest, user: User, pk: int, action: str) -> Htt
         error = exc.message
     if _is_htmx(request):
         visit.refresh_from_db()
-        return render(request, "visits/my_day.html#visit_card",
-                      {"v": visit, "error": error})
+        return render(request, "visits/my_day.html#visit_card", {"v": visit, "error": error})
     if error:
         messages.error(request, error)
     elif action == "interrupt":
-        messages.success(request, _("Marked as called away. The unit will reschedule; "
-                                    "the partner has been told."))
+        messages.success(
+            request,
+            _("Marked as called away. The unit will reschedule; the partner has been told."),
+        )
     return redirect(_next_or(request, reverse("visits:my_day")))
 
 
@@ -415,8 +484,11 @@ def visit_complete(request: HttpRequest, user: User, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.visit_complete(
-                visit=visit, actor=user, note=form.cleaned_data["officer_note"],
-                mementos=form.mementos(), guests=form.guests(),
+                visit=visit,
+                actor=user,
+                note=form.cleaned_data["officer_note"],
+                mementos=form.mementos(),
+                guests=form.guests(),
                 photo_consent=form.cleaned_data["photo_consent"],
                 can_feed_story=form.cleaned_data["can_feed_story"],
             )
@@ -426,8 +498,7 @@ def visit_complete(request: HttpRequest, user: User, pk: int) -> HttpResponse:
             messages.success(request, _("Visit recorded. Thank you for showing up."))
             return redirect(_next_or(request, reverse("visits:my_day")))
     services.request_viewed(actor=user, requests=[visit.request], where="visits.complete")
-    return render(request, "visits/complete.html", {"form": form, "v": visit,
-                                                    "r": visit.request})
+    return render(request, "visits/complete.html", {"form": form, "v": visit, "r": visit.request})
 
 
 # --- calendar -----------------------------------------------------------------------------------
@@ -436,19 +507,25 @@ def visit_complete(request: HttpRequest, user: User, pk: int) -> HttpResponse:
 @staff_required
 def calendar(request: HttpRequest, user: User) -> HttpResponse:
     token = services.feed_token_for(user)
-    return render(request, "visits/calendar.html", {
-        "feed_url": request.build_absolute_uri(reverse("visits:calendar_feed")),
-        "token_url": request.build_absolute_uri(
-            reverse("visits:calendar_token_feed", args=[token.token])),
-    })
+    return render(
+        request,
+        "visits/calendar.html",
+        {
+            "feed_url": request.build_absolute_uri(reverse("visits:calendar_feed")),
+            "token_url": request.build_absolute_uri(
+                reverse("visits:calendar_token_feed", args=[token.token])
+            ),
+        },
+    )
 
 
 @staff_required
 @require_POST
 def calendar_rotate(request: HttpRequest, user: User) -> HttpResponse:
     services.feed_token_rotate(user=user)
-    messages.success(request, _("New calendar link made. Subscriptions with the old link stop "
-                                "updating."))
+    messages.success(
+        request, _("New calendar link made. Subscriptions with the old link stop updating.")
+    )
     return redirect("visits:calendar")
 
 

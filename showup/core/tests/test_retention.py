@@ -21,8 +21,26 @@ from showup.reunite.models import Candidate, Handoff, Report, TimelineNote
 
 pytestmark = pytest.mark.django_db
 
-NAMES = ("Mateo", "Alvarez", "Lucia", "Taco", "5550001111", "lucia@example.org", "Patrol car",
-         "donut", "red t-shirt", "toy truck", "neighbour")
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    # The shared fixtures create several accounts per test; the real hasher takes ~0.5 s each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+NAMES = (
+    "Mateo",
+    "Alvarez",
+    "Lucia",
+    "Taco",
+    "5550001111",
+    "lucia@example.org",
+    "Patrol car",
+    "donut",
+    "red t-shirt",
+    "toy truck",
+    "neighbour",
+)
 
 
 def age(report: Report, days: int) -> None:
@@ -32,31 +50,50 @@ def age(report: Report, days: int) -> None:
 
 @pytest.fixture
 def reunited_pair(
-    agency: Agency, officer: User, coordinator: User, report_data: Any,
+    agency: Agency,
+    officer: User,
+    coordinator: User,
+    report_data: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> tuple[Report, Report]:
     with django_capture_on_commit_callbacks(execute=True):
         found = services.report_create(
-            agency=agency, kind="found", filed_by=officer,
+            agency=agency,
+            kind="found",
+            filed_by=officer,
             data=report_data("found", lat=34.05227, lon=-118.24368, age_min=Decimal("3.5")),
             photo=Image.new("RGB", (40, 30), (200, 10, 10)),
         )
         missing = services.report_create(
-            agency=agency, kind="missing", filed_by=None,
-            data=report_data("missing", other_names=["Teo"], age_years=Decimal("4.5"),
-                             description="loves donuts", height_cm=104),
+            agency=agency,
+            kind="missing",
+            filed_by=None,
+            data=report_data(
+                "missing",
+                other_names=["Teo"],
+                age_years=Decimal("4.5"),
+                description="loves donuts",
+                height_cm=104,
+            ),
             photo=Image.new("RGB", (40, 30), (10, 10, 200)),
         )
         cand, _ = Candidate.objects.update_or_create(
-            missing=missing, found=found,
+            missing=missing,
+            found=found,
             defaults={"score": 0.9, "reasons": ["name Mateo ~ Mateo", "red t-shirt"]},
         )
         services.note_add(report=found, author=officer, text="Mateo asked for his mum Lucia")
         services.candidate_confirm(candidate=cand, actor=coordinator)
         services.handoff_record(
-            candidate=cand, officer=officer, id_checked=True, id_type="driving_licence",
-            id_last4="1234", child_recognises=True, guardian_knowledge=True,
-            guardian_knowledge_note="his dog is called Taco", released_to="Lucia Alvarez",
+            candidate=cand,
+            officer=officer,
+            id_checked=True,
+            id_type="driving_licence",
+            id_last4="1234",
+            child_recognises=True,
+            guardian_knowledge=True,
+            guardian_knowledge_note="his dog is called Taco",
+            released_to="Lucia Alvarez",
         )
     found.refresh_from_db()
     missing.refresh_from_db()
@@ -72,7 +109,9 @@ def purge(capture: Any, *args: str) -> str:
 
 
 def test_it_purges_personal_data_after_the_retention_period(
-    reunited_pair: tuple[Report, Report], client: Any, django_capture_on_commit_callbacks: Any,
+    reunited_pair: tuple[Report, Report],
+    client: Any,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     found, missing = reunited_pair
     photos = [photo_path(found.photo), photo_path(missing.photo)]
@@ -114,22 +153,33 @@ def test_it_purges_personal_data_after_the_retention_period(
     assert b"Mateo" not in response.content and missing.reference.encode() not in response.content
 
     [entry] = AuditEntry.objects.filter(action="core.retention.purged")
-    assert entry.data == {"reports": 2, "photos": 2, "notes": 1, "handoffs": 1,
-                          "candidates": 1, "by_agency": {"county": 2}}
+    assert entry.data == {
+        "reports": 2,
+        "photos": 2,
+        "notes": 1,
+        "handoffs": 1,
+        "candidates": 1,
+        "by_agency": {"county": 2},
+    }
 
 
 def test_it_keeps_reports_within_the_period_and_never_touches_open_ones(
-    agency: Agency, officer: User, report_data: Any, reunited_pair: tuple[Report, Report],
+    agency: Agency,
+    officer: User,
+    report_data: Any,
+    reunited_pair: tuple[Report, Report],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     found, missing = reunited_pair
     age(found, 29)
     age(missing, 29)
-    long_open = services.report_create(agency=agency, kind="found", filed_by=officer,
-                                       data=report_data("found", given_name="Ana"))
+    long_open = services.report_create(
+        agency=agency, kind="found", filed_by=officer, data=report_data("found", given_name="Ana")
+    )
     Report.objects.filter(pk=long_open.pk).update(created_at=timezone.now() - timedelta(days=400))
-    matched = services.report_create(agency=agency, kind="missing", filed_by=None,
-                                     data=report_data("missing", given_name="Noa"))
+    matched = services.report_create(
+        agency=agency, kind="missing", filed_by=None, data=report_data("missing", given_name="Noa")
+    )
     # A matched report with a stray closed_at is still open: the status decides.
     Report.objects.filter(pk=matched.pk).update(
         status=Report.Status.MATCHED, closed_at=timezone.now() - timedelta(days=400)
@@ -145,18 +195,23 @@ def test_it_keeps_reports_within_the_period_and_never_touches_open_ones(
 
 
 def test_it_honours_each_agencys_retention_period(
-    agency: Agency, other_agency: Agency, officer: User, outsider: User, report_data: Any,
+    agency: Agency,
+    other_agency: Agency,
+    officer: User,
+    outsider: User,
+    report_data: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     other_agency.retention_days = 7
     other_agency.save()
-    ours = services.report_create(agency=agency, kind="found", filed_by=officer,
-                                  data=report_data("found"))
-    theirs = services.report_create(agency=other_agency, kind="found", filed_by=outsider,
-                                    data=report_data("found"))
+    ours = services.report_create(
+        agency=agency, kind="found", filed_by=officer, data=report_data("found")
+    )
+    theirs = services.report_create(
+        agency=other_agency, kind="found", filed_by=outsider, data=report_data("found")
+    )
     for report in (ours, theirs):
-        services.report_cancel(report=report, reason="found him at the neighbour's",
-                               actor=officer)
+        services.report_cancel(report=report, reason="found him at the neighbour's", actor=officer)
         age(report, 10)
 
     assert "city: 1" in purge(django_capture_on_commit_callbacks)
@@ -168,14 +223,17 @@ def test_it_honours_each_agencys_retention_period(
 
 
 def test_a_dry_run_only_counts(
-    reunited_pair: tuple[Report, Report], django_capture_on_commit_callbacks: Any,
+    reunited_pair: tuple[Report, Report],
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     found, missing = reunited_pair
     age(found, 45)
     age(missing, 45)
     output = purge(django_capture_on_commit_callbacks, "--dry-run")
-    assert "Would purge 2 report(s): 2 photo(s), 1 timeline note(s), 1 hand-off record(s), " \
-           "1 candidate reason list(s)." in output
+    assert (
+        "Would purge 2 report(s): 2 photo(s), 1 timeline note(s), 1 hand-off record(s), "
+        "1 candidate reason list(s)." in output
+    )
     assert "county: 2" in output
     found.refresh_from_db()
     assert found.purged_at is None and found.given_name == "Mateo" and found.photo
@@ -183,7 +241,8 @@ def test_a_dry_run_only_counts(
 
 
 def test_a_second_run_finds_nothing_left(
-    reunited_pair: tuple[Report, Report], django_capture_on_commit_callbacks: Any,
+    reunited_pair: tuple[Report, Report],
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     for report in reunited_pair:
         age(report, 31)
@@ -192,7 +251,8 @@ def test_a_second_run_finds_nothing_left(
 
 
 def test_the_scheduler_runs_the_purge_task(
-    reunited_pair: tuple[Report, Report], django_capture_on_commit_callbacks: Any,
+    reunited_pair: tuple[Report, Report],
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     for report in reunited_pair:
         age(report, 31)
@@ -205,7 +265,9 @@ def test_the_scheduler_runs_the_purge_task(
 
 
 def test_the_staff_api_shows_only_the_stub_after_a_purge(
-    reunited_pair: tuple[Report, Report], login: Any, coordinator: User,
+    reunited_pair: tuple[Report, Report],
+    login: Any,
+    coordinator: User,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     found, _missing = reunited_pair

@@ -32,8 +32,12 @@ class FakeTwilio(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0"))
         form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
         self.server.requests.append(  # type: ignore[attr-defined]
-            {"path": self.path, "auth": self.headers.get("Authorization"), "form": form,
-             "content_type": self.headers.get("Content-Type")}
+            {
+                "path": self.path,
+                "auth": self.headers.get("Authorization"),
+                "form": form,
+                "content_type": self.headers.get("Content-Type"),
+            }
         )
         expected_auth = "Basic " + base64.b64encode(f"{SID}:{TOKEN}".encode()).decode()
         mode = self.server.mode  # type: ignore[attr-defined]
@@ -44,11 +48,20 @@ class FakeTwilio(BaseHTTPRequestHandler):
         elif mode == "broken":
             self._reply(500, None, raw=b"<html>Internal error</html>")
         elif form.get("To") == "+15005550001" or set(form) != {"To", "From", "Body"}:
-            self._reply(400, {"code": 21211,
-                              "message": "The 'To' number is not a valid phone number."})
+            self._reply(
+                400, {"code": 21211, "message": "The 'To' number is not a valid phone number."}
+            )
         else:
-            self._reply(201, {"sid": "SM" + "f" * 32, "status": "queued", "to": form["To"],
-                              "from": form["From"], "body": form["Body"]})
+            self._reply(
+                201,
+                {
+                    "sid": "SM" + "f" * 32,
+                    "status": "queued",
+                    "to": form["To"],
+                    "from": form["From"],
+                    "body": form["Body"],
+                },
+            )
 
     def _reply(self, status: int, payload: Any, raw: bytes | None = None) -> None:
         body = raw if raw is not None else json.dumps(payload).encode()
@@ -100,8 +113,17 @@ def test_it_normalises_numbers_to_e164(raw: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["", "   ", "call me", "555-2013", "+1 555 CALL NOW", "12345678901234567", "+0123456789",
-            "0555201334"],
+    "raw",
+    [
+        "",
+        "   ",
+        "call me",
+        "555-2013",
+        "+1 555 CALL NOW",
+        "12345678901234567",
+        "+0123456789",
+        "0555201334",
+    ],
 )
 def test_it_refuses_nonsense_numbers(raw: str) -> None:
     with pytest.raises(SmsError):
@@ -152,7 +174,7 @@ def test_it_reports_twilios_refusal_with_its_message(twilio: Any) -> None:
 
 def test_it_reports_wrong_credentials(twilio: Any, settings: Any) -> None:
     settings.TWILIO_AUTH_TOKEN = "wrong"
-    with pytest.raises(SmsError, match="HTTP 401.*Authenticate"):
+    with pytest.raises(SmsError, match=r"HTTP 401.*Authenticate"):
         send_sms("+15552013344", "Hello")
 
 

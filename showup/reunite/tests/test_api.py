@@ -17,6 +17,13 @@ from showup.reunite.models import Candidate, Report
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    # The shared fixtures create several accounts per test; the real hasher takes ~0.5 s each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 ROLES = ("anonymous", "officer", "coordinator", "partner", "other_partner", "outsider")
 API = "/api/reunite"
 
@@ -25,8 +32,13 @@ API = "/api/reunite"
 def users(
     officer: User, coordinator: User, partner: User, other_partner: User, outsider: User
 ) -> dict[str, User]:
-    return {"officer": officer, "coordinator": coordinator, "partner": partner,
-            "other_partner": other_partner, "outsider": outsider}
+    return {
+        "officer": officer,
+        "coordinator": coordinator,
+        "partner": partner,
+        "other_partner": other_partner,
+        "outsider": outsider,
+    }
 
 
 def client_for(role: str, users: dict[str, User]) -> Client:
@@ -39,31 +51,40 @@ def client_for(role: str, users: dict[str, User]) -> Client:
 @pytest.fixture
 def store_report(agency: Any, partner: User, store: Any, report_data: Any) -> Report:
     """A missing report taken by the store's security desk (partner staff)."""
-    return services.report_create(agency=agency, kind="missing", data=report_data("missing"),
-                                  filed_by=partner, partner_org=store)
+    return services.report_create(
+        agency=agency,
+        kind="missing",
+        data=report_data("missing"),
+        filed_by=partner,
+        partner_org=store,
+    )
 
 
 @pytest.fixture
 def officer_report(agency: Any, officer: User, report_data: Any) -> Report:
-    return services.report_create(agency=agency, kind="found", data=report_data("found"),
-                                  filed_by=officer)
+    return services.report_create(
+        agency=agency, kind="found", data=report_data("found"), filed_by=officer
+    )
 
 
 @pytest.fixture
 def candidate(store_report: Report, officer_report: Report) -> Candidate:
     cand, _ = Candidate.objects.update_or_create(
-        missing=store_report, found=officer_report,
+        missing=store_report,
+        found=officer_report,
         defaults={"score": 0.91, "reasons": ["name Mateo ~ Mateo"]},
     )
     return cand
 
 
 @pytest.fixture
-def store_candidate(agency: Any, partner: User, store: Any, store_report: Report,
-                    report_data: Any) -> Candidate:
+def store_candidate(
+    agency: Any, partner: User, store: Any, store_report: Report, report_data: Any
+) -> Candidate:
     """A pair the store filed both halves of: its staff can see it but not decide it."""
-    found = services.report_create(agency=agency, kind="found", data=report_data("found"),
-                                   filed_by=partner, partner_org=store)
+    found = services.report_create(
+        agency=agency, kind="found", data=report_data("found"), filed_by=partner, partner_org=store
+    )
     cand, _ = Candidate.objects.update_or_create(
         missing=store_report, found=found, defaults={"score": 0.8, "reasons": []}
     )
@@ -72,8 +93,13 @@ def store_candidate(agency: Any, partner: User, store: Any, store_report: Report
 
 def found_payload(**overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "kind": "found", "given_name": "Sam", "age_min": 3, "age_max": 5, "sex": "male",
-        "clothing": "green raincoat", "safe_location": "Security office, north entrance",
+        "kind": "found",
+        "given_name": "Sam",
+        "age_min": 3,
+        "age_max": 5,
+        "sex": "male",
+        "clothing": "green raincoat",
+        "safe_location": "Security office, north entrance",
         "place": "FreshMart, aisle 7",
         "seen_at": (timezone.now() - timedelta(minutes=3)).isoformat(),
     }
@@ -83,11 +109,18 @@ def found_payload(**overrides: Any) -> dict[str, Any]:
 
 def missing_payload(**overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "kind": "missing", "given_name": "Sam", "family_name": "Okafor", "age_years": 4,
-        "sex": "male", "clothing": "green raincoat", "place": "FreshMart",
-        "lat": 34.05, "lon": -118.24,
+        "kind": "missing",
+        "given_name": "Sam",
+        "family_name": "Okafor",
+        "age_years": 4,
+        "sex": "male",
+        "clothing": "green raincoat",
+        "place": "FreshMart",
+        "lat": 34.05,
+        "lon": -118.24,
         "seen_at": (timezone.now() - timedelta(minutes=30)).isoformat(),
-        "guardian_name": "Ada Okafor", "guardian_phone": "(555) 222-3333",
+        "guardian_name": "Ada Okafor",
+        "guardian_phone": "(555) 222-3333",
         "guardian_language": "en",
     }
     data.update(overrides)
@@ -95,8 +128,11 @@ def missing_payload(**overrides: Any) -> dict[str, Any]:
 
 
 def viewed(report: Report, user: User) -> list[AuditEntry]:
-    return list(AuditEntry.objects.filter(action="reunite.report.viewed", actor=user,
-                                          object_id=str(report.pk)))
+    return list(
+        AuditEntry.objects.filter(
+            action="reunite.report.viewed", actor=user, object_id=str(report.pk)
+        )
+    )
 
 
 # --- create ---------------------------------------------------------------------------------
@@ -106,8 +142,9 @@ def viewed(report: Report, user: User) -> list[AuditEntry]:
 def test_it_lets_every_staff_member_file_a_report_in_their_own_agency(
     role: str, users: dict[str, User], store: Any
 ) -> None:
-    response = client_for(role, users).post(f"{API}/reports", found_payload(),
-                                            content_type="application/json")
+    response = client_for(role, users).post(
+        f"{API}/reports", found_payload(), content_type="application/json"
+    )
     if role == "anonymous":
         assert response.status_code == 401
         assert not Report.objects.exists()
@@ -128,7 +165,8 @@ def test_a_missing_report_filed_through_the_api_is_matched_at_once(
     login: Any, coordinator: User, officer_report: Report
 ) -> None:
     response = login(coordinator).post(
-        f"{API}/reports", missing_payload(given_name="Mateo", clothing="red t-shirt"),
+        f"{API}/reports",
+        missing_payload(given_name="Mateo", clothing="red t-shirt"),
         content_type="application/json",
     )
     assert response.status_code == 201
@@ -144,12 +182,19 @@ def test_a_missing_report_filed_through_the_api_is_matched_at_once(
 
 @pytest.mark.parametrize(
     ("role", "expected"),
-    [("officer", {"store_report", "officer_report"}),
-     ("coordinator", {"store_report", "officer_report"}),
-     ("partner", {"store_report"}), ("other_partner", set()), ("outsider", set())],
+    [
+        ("officer", {"store_report", "officer_report"}),
+        ("coordinator", {"store_report", "officer_report"}),
+        ("partner", {"store_report"}),
+        ("other_partner", set()),
+        ("outsider", set()),
+    ],
 )
 def test_it_lists_only_the_reports_each_role_may_see(
-    role: str, expected: set[str], users: dict[str, User], store_report: Report,
+    role: str,
+    expected: set[str],
+    users: dict[str, User],
+    store_report: Report,
     officer_report: Report,
 ) -> None:
     names = {store_report.pk: "store_report", officer_report.pk: "officer_report"}
@@ -168,17 +213,25 @@ def test_the_list_needs_a_login_and_filters_by_status_and_kind(
     services.report_cancel(report=officer_report, reason="duplicate", actor=coordinator)
     client = login(coordinator)
     assert [r["id"] for r in client.get(f"{API}/reports?kind=missing").json()["items"]] == [
-        store_report.pk]
+        store_report.pk
+    ]
     assert [r["id"] for r in client.get(f"{API}/reports?status=cancelled").json()["items"]] == [
-        officer_report.pk]
+        officer_report.pk
+    ]
     assert client.get(f"{API}/reports?status=open&kind=found").json()["items"] == []
     assert client.get(f"{API}/reports?status=lost").status_code == 422
 
 
 # --- one report -----------------------------------------------------------------------------
 
-VISIBLE_STORE = {"anonymous": 401, "officer": 200, "coordinator": 200, "partner": 200,
-                 "other_partner": 404, "outsider": 404}
+VISIBLE_STORE = {
+    "anonymous": 401,
+    "officer": 200,
+    "coordinator": 200,
+    "partner": 200,
+    "other_partner": 404,
+    "outsider": 404,
+}
 VISIBLE_OFFICER = {**VISIBLE_STORE, "partner": 404}
 
 
@@ -205,7 +258,8 @@ def test_it_lets_only_those_handling_a_report_edit_it(
     role: str, users: dict[str, User], store_report: Report
 ) -> None:
     response = client_for(role, users).patch(
-        f"{API}/reports/{store_report.pk}", {"clothing": "yellow raincoat", "height_cm": 100},
+        f"{API}/reports/{store_report.pk}",
+        {"clothing": "yellow raincoat", "height_cm": 100},
         content_type="application/json",
     )
     assert response.status_code == VISIBLE_STORE[role]
@@ -217,7 +271,9 @@ def test_it_lets_only_those_handling_a_report_edit_it(
         assert store_report.given_name == "Mateo" and store_report.guardian_phone
         entry = AuditEntry.objects.get(action="reunite.report.edited")
         assert entry.actor == users[role] and sorted(entry.data["fields"]) == [
-            "clothing", "height_cm"]
+            "clothing",
+            "height_cm",
+        ]
     else:
         assert store_report.clothing == "red t-shirt, blue shorts"
         assert not AuditEntry.objects.filter(action="reunite.report.edited").exists()
@@ -228,17 +284,22 @@ def test_it_lets_only_those_handling_a_report_cancel_it(
     role: str, users: dict[str, User], store_report: Report
 ) -> None:
     client = client_for(role, users)
-    response = client.post(f"{API}/reports/{store_report.pk}/cancel",
-                           {"reason": "Found him at the neighbour's"},
-                           content_type="application/json")
+    response = client.post(
+        f"{API}/reports/{store_report.pk}/cancel",
+        {"reason": "Found him at the neighbour's"},
+        content_type="application/json",
+    )
     assert response.status_code == VISIBLE_STORE[role]
     store_report.refresh_from_db()
     if response.status_code == 200:
         assert response.json()["status"] == "cancelled"
         assert store_report.status == Report.Status.CANCELLED
         assert store_report.cancel_reason == "Found him at the neighbour's"
-        again = client.post(f"{API}/reports/{store_report.pk}/cancel", {"reason": "again"},
-                            content_type="application/json")
+        again = client.post(
+            f"{API}/reports/{store_report.pk}/cancel",
+            {"reason": "again"},
+            content_type="application/json",
+        )
         assert again.status_code == 409
     else:
         assert store_report.status == Report.Status.OPEN
@@ -266,14 +327,23 @@ def test_it_shows_candidates_only_when_both_reports_are_visible(
     assert viewed(store_report, users[role])[0].data == {"where": "api.candidates"}
 
 
-DECIDE = {"anonymous": 401, "officer": 403, "coordinator": 200, "partner": 404,
-          "other_partner": 404, "outsider": 404}
+DECIDE = {
+    "anonymous": 401,
+    "officer": 403,
+    "coordinator": 200,
+    "partner": 404,
+    "other_partner": 404,
+    "outsider": 404,
+}
 
 
 @pytest.mark.parametrize("action", ["confirm", "reject"])
 @pytest.mark.parametrize("role", ROLES)
 def test_only_coordinators_decide_matches(
-    action: str, role: str, users: dict[str, User], candidate: Candidate,
+    action: str,
+    role: str,
+    users: dict[str, User],
+    candidate: Candidate,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     sms.outbox.clear()
@@ -297,15 +367,23 @@ def test_a_partner_who_can_see_a_pair_still_may_not_decide_it(
     action: str, login: Any, partner: User, other_partner: User, store_candidate: Candidate
 ) -> None:
     assert login(partner).post(f"{API}/candidates/{store_candidate.pk}/{action}").status_code == 403
-    assert login(other_partner).post(
-        f"{API}/candidates/{store_candidate.pk}/{action}").status_code == 404
+    assert (
+        login(other_partner).post(f"{API}/candidates/{store_candidate.pk}/{action}").status_code
+        == 404
+    )
     store_candidate.refresh_from_db()
     assert store_candidate.decision == "proposed"
 
 
 def test_confirming_twice_notifies_once_and_a_closed_report_cannot_be_matched(
-    login: Any, coordinator: User, candidate: Candidate, store_report: Report, agency: Any,
-    officer: User, report_data: Any, django_capture_on_commit_callbacks: Any,
+    login: Any,
+    coordinator: User,
+    candidate: Candidate,
+    store_report: Report,
+    agency: Any,
+    officer: User,
+    report_data: Any,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     sms.outbox.clear()
     client = login(coordinator)
@@ -314,10 +392,12 @@ def test_confirming_twice_notifies_once_and_a_closed_report_cannot_be_matched(
         assert client.post(f"{API}/candidates/{candidate.pk}/confirm").status_code == 200
     assert len(sms.outbox) == 1
     # The missing report is now matched: another found child cannot be confirmed for it.
-    other_found = services.report_create(agency=agency, kind="found", filed_by=officer,
-                                         data=report_data("found", given_name="Mat"))
-    other, _ = Candidate.objects.update_or_create(missing=store_report, found=other_found,
-                                                  defaults={"score": 0.5})
+    other_found = services.report_create(
+        agency=agency, kind="found", filed_by=officer, data=report_data("found", given_name="Mat")
+    )
+    other, _ = Candidate.objects.update_or_create(
+        missing=store_report, found=other_found, defaults={"score": 0.5}
+    )
     response = client.post(f"{API}/candidates/{other.pk}/confirm")
     assert response.status_code == 409
     assert store_report.reference in response.json()["detail"]
@@ -339,8 +419,9 @@ def test_unsafe_requests_need_the_csrf_token(coordinator: User, store_report: Re
     assert Report.objects.get(pk=store_report.pk).status == Report.Status.OPEN
     token = "k" * 32
     client.cookies["csrftoken"] = token
-    response = client.post(url, {"reason": "dup"}, content_type="application/json",
-                           headers={"X-CSRFToken": token})
+    response = client.post(
+        url, {"reason": "dup"}, content_type="application/json", headers={"X-CSRFToken": token}
+    )
     assert response.status_code == 200
     assert client.get(f"{API}/reports").status_code == 200  # safe methods need no token
 
@@ -351,7 +432,8 @@ def test_the_openapi_schema_lists_every_endpoint_with_a_summary() -> None:
     schema = response.json()
     paths = schema["paths"]
     expected = {
-        ("/api/reunite/reports", "post"), ("/api/reunite/reports", "get"),
+        ("/api/reunite/reports", "post"),
+        ("/api/reunite/reports", "get"),
         ("/api/reunite/reports/{report_id}", "get"),
         ("/api/reunite/reports/{report_id}", "patch"),
         ("/api/reunite/reports/{report_id}/cancel", "post"),
@@ -359,8 +441,12 @@ def test_the_openapi_schema_lists_every_endpoint_with_a_summary() -> None:
         ("/api/reunite/candidates/{candidate_id}/confirm", "post"),
         ("/api/reunite/candidates/{candidate_id}/reject", "post"),
     }
-    listed = {(path, method) for path, ops in paths.items() for method in ops
-              if path.startswith("/api/reunite/")}
+    listed = {
+        (path, method)
+        for path, ops in paths.items()
+        for method in ops
+        if path.startswith("/api/reunite/")
+    }
     assert listed == expected
     for path, method in expected:
         operation = paths[path][method]

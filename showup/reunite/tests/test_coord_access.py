@@ -14,44 +14,112 @@ from django.urls import reverse
 
 from showup.reunite import services
 from showup.reunite.models import Candidate
-from showup.reunite.tests.coord_helpers import CHILDREN, child_data
+from showup.reunite.tests.coord_helpers import (
+    CHILDREN,
+    child_data,
+    fast_passwords,  # noqa: F401 (autouse)
+)
 
 ROLES = ["anonymous", "officer", "coordinator", "admin", "partner", "other_partner", "outsider"]
 LOGIN = "login"
 
 # view -> expected status per role; LOGIN means a redirect to the login page.
 MATRIX: dict[str, dict[str, int | str]] = {
-    "board": {"anonymous": LOGIN, "officer": 200, "coordinator": 200, "admin": 200,
-              "partner": 403, "other_partner": 403, "outsider": 200},
-    "board_live": {"anonymous": LOGIN, "officer": 200, "coordinator": 200, "admin": 200,
-                   "partner": 403, "other_partner": 403, "outsider": 200},
-    "detail_found": {"anonymous": LOGIN, "officer": 200, "coordinator": 200, "admin": 200,
-                     "partner": 404, "other_partner": 404, "outsider": 404},
-    "detail_missing": {"anonymous": LOGIN, "officer": 200, "coordinator": 200, "admin": 200,
-                       "partner": 200, "other_partner": 404, "outsider": 404},
-    "note_missing": {"anonymous": LOGIN, "officer": 302, "coordinator": 302, "admin": 302,
-                     "partner": 302, "other_partner": 404, "outsider": 404},
-    "decide": {"anonymous": LOGIN, "officer": 404, "coordinator": 302, "admin": 302,
-               "partner": 404, "other_partner": 404, "outsider": 404},
-    "handoff_get": {"anonymous": LOGIN, "officer": 200, "coordinator": 200, "admin": 200,
-                    "partner": 404, "other_partner": 404, "outsider": 404},
-    "handoff_post": {"anonymous": LOGIN, "officer": 302, "coordinator": 302, "admin": 302,
-                     "partner": 404, "other_partner": 404, "outsider": 404},
-    "my_reports": {"anonymous": LOGIN, "officer": 200, "coordinator": 200, "admin": 200,
-                   "partner": 200, "other_partner": 200, "outsider": 200},
+    "board": {
+        "anonymous": LOGIN,
+        "officer": 200,
+        "coordinator": 200,
+        "admin": 200,
+        "partner": 403,
+        "other_partner": 403,
+        "outsider": 200,
+    },
+    "board_live": {
+        "anonymous": LOGIN,
+        "officer": 200,
+        "coordinator": 200,
+        "admin": 200,
+        "partner": 403,
+        "other_partner": 403,
+        "outsider": 200,
+    },
+    "detail_found": {
+        "anonymous": LOGIN,
+        "officer": 200,
+        "coordinator": 200,
+        "admin": 200,
+        "partner": 404,
+        "other_partner": 404,
+        "outsider": 404,
+    },
+    "detail_missing": {
+        "anonymous": LOGIN,
+        "officer": 200,
+        "coordinator": 200,
+        "admin": 200,
+        "partner": 200,
+        "other_partner": 404,
+        "outsider": 404,
+    },
+    "note_missing": {
+        "anonymous": LOGIN,
+        "officer": 302,
+        "coordinator": 302,
+        "admin": 302,
+        "partner": 302,
+        "other_partner": 404,
+        "outsider": 404,
+    },
+    "decide": {
+        "anonymous": LOGIN,
+        "officer": 404,
+        "coordinator": 302,
+        "admin": 302,
+        "partner": 404,
+        "other_partner": 404,
+        "outsider": 404,
+    },
+    "handoff_get": {
+        "anonymous": LOGIN,
+        "officer": 200,
+        "coordinator": 200,
+        "admin": 200,
+        "partner": 404,
+        "other_partner": 404,
+        "outsider": 404,
+    },
+    "handoff_post": {
+        "anonymous": LOGIN,
+        "officer": 302,
+        "coordinator": 302,
+        "admin": 302,
+        "partner": 404,
+        "other_partner": 404,
+        "outsider": 404,
+    },
+    "my_reports": {
+        "anonymous": LOGIN,
+        "officer": 200,
+        "coordinator": 200,
+        "admin": 200,
+        "partner": 200,
+        "other_partner": 200,
+        "outsider": 200,
+    },
 }
 
 
 @pytest.fixture
-def world(
-    agency: Any, officer: Any, coordinator: Any, partner: Any, store: Any
-) -> dict[str, Any]:
+def world(agency: Any, officer: Any, coordinator: Any, partner: Any, store: Any) -> dict[str, Any]:
     found = services.report_create(
         agency=agency, kind="found", data=child_data("found", CHILDREN[0]), filed_by=officer
     )
     missing = services.report_create(
-        agency=agency, kind="missing", data=child_data("missing", CHILDREN[0]),
-        filed_by=partner, partner_org=store,
+        agency=agency,
+        kind="missing",
+        data=child_data("missing", CHILDREN[0]),
+        filed_by=partner,
+        partner_org=store,
     )
     confirmed = Candidate.objects.get(missing=missing, found=found)
     services.candidate_confirm(candidate=confirmed, actor=coordinator)
@@ -59,8 +127,11 @@ def world(
         agency=agency, kind="found", data=child_data("found", CHILDREN[1]), filed_by=officer
     )
     missing2 = services.report_create(
-        agency=agency, kind="missing", data=child_data("missing", CHILDREN[1]),
-        filed_by=partner, partner_org=store,
+        agency=agency,
+        kind="missing",
+        data=child_data("missing", CHILDREN[1]),
+        filed_by=partner,
+        partner_org=store,
     )
     proposed = Candidate.objects.get(missing=missing2, found=found2)
     return {"found": found, "missing": missing, "confirmed": confirmed, "proposed": proposed}
@@ -78,13 +149,15 @@ def _request(client: Any, view: str, w: dict[str, Any]) -> Any:
     if view == "note_missing":
         return client.post(reverse("reunite:note_add", args=[w["missing"].pk]), {"text": "Hi"})
     if view == "decide":
-        return client.post(reverse("reunite:candidate_decide", args=[w["proposed"].pk]),
-                           {"decision": "reject"})
+        return client.post(
+            reverse("reunite:candidate_decide", args=[w["proposed"].pk]), {"decision": "reject"}
+        )
     if view == "handoff_get":
         return client.get(reverse("reunite:handoff", args=[w["confirmed"].pk]))
     if view == "handoff_post":
-        return client.post(reverse("reunite:handoff", args=[w["confirmed"].pk]),
-                           {"child_recognises": "on"})
+        return client.post(
+            reverse("reunite:handoff", args=[w["confirmed"].pk]), {"child_recognises": "on"}
+        )
     if view == "my_reports":
         return client.get(reverse("reunite:my_reports"))
     raise AssertionError(view)
@@ -94,7 +167,12 @@ def _request(client: Any, view: str, w: dict[str, Any]) -> Any:
 @pytest.mark.parametrize("view", list(MATRIX))
 @pytest.mark.parametrize("role", ROLES)
 def test_it_enforces_the_access_matrix(
-    request: Any, role: str, view: str, client: Any, make_user: Any, agency: Any,
+    request: Any,
+    role: str,
+    view: str,
+    client: Any,
+    make_user: Any,
+    agency: Any,
     world: dict[str, Any],
 ) -> None:
     if role == "admin":

@@ -12,7 +12,12 @@ from django.urls import reverse
 from showup.core.models import AuditEntry
 from showup.reunite import services
 from showup.reunite.models import Candidate
-from showup.reunite.tests.coord_helpers import CHILDREN, child_data, file_pair
+from showup.reunite.tests.coord_helpers import (
+    CHILDREN,
+    child_data,
+    fast_passwords,  # noqa: F401 (autouse)
+    file_pair,
+)
 
 BOARD = reverse("reunite:board")
 LIVE = reverse("reunite:board_live")
@@ -46,9 +51,7 @@ def test_it_shows_both_columns_with_candidates_and_reasons(
 
 
 @pytest.mark.django_db
-def test_it_lists_newest_first(
-    login: Any, coordinator: Any, officer: Any, agency: Any
-) -> None:
+def test_it_lists_newest_first(login: Any, coordinator: Any, officer: Any, agency: Any) -> None:
     older = services.report_create(
         agency=agency, kind="found", data=child_data("found", CHILDREN[1]), filed_by=officer
     )
@@ -210,7 +213,10 @@ def test_it_writes_one_audit_entry_per_board_view_listing_the_reports(
 
 @pytest.mark.django_db
 def test_it_reads_the_board_in_a_fixed_number_of_queries(
-    login: Any, coordinator: Any, officer: Any, agency: Any,
+    login: Any,
+    coordinator: Any,
+    officer: Any,
+    agency: Any,
     django_assert_max_num_queries: Any,
 ) -> None:
     client = login(coordinator)

@@ -10,7 +10,10 @@ from django.urls import reverse
 from showup.core.models import AuditEntry
 from showup.reunite import services
 from showup.reunite.models import Candidate, Report
-from showup.reunite.tests.coord_helpers import file_pair
+from showup.reunite.tests.coord_helpers import (
+    fast_passwords,  # noqa: F401 (autouse)
+    file_pair,
+)
 
 HX_BOARD = {"HX-Request": "true", "HX-Target": "board"}
 
@@ -53,7 +56,9 @@ def test_it_confirms_without_javascript_and_redirects_back(
     assert response["Location"] == detail
     assert Candidate.objects.get(pk=cand.pk).decision == Candidate.Decision.CONFIRMED
     # Without a next, back to the board; a foreign next is ignored.
-    response = client.post(_decide_url(cand), {"decision": "reject", "next": "https://evil.example/"})
+    response = client.post(
+        _decide_url(cand), {"decision": "reject", "next": "https://evil.example/"}
+    )
     assert response["Location"] == reverse("reunite:board")
 
 
@@ -68,8 +73,9 @@ def test_it_rejects_and_never_proposes_the_pair_again(
     assert Candidate.objects.get(pk=cand.pk).decision == Candidate.Decision.REJECTED
 
     # An edit re-runs matching on both sides; the rejected pair stays rejected and hidden.
-    services.report_update(report=found, data={"clothing": "red t-shirt, blue shorts, cap"},
-                           actor=officer)
+    services.report_update(
+        report=found, data={"clothing": "red t-shirt, blue shorts, cap"}, actor=officer
+    )
     services.report_update(report=missing, data={"hair": "short brown, curly"}, actor=coordinator)
     assert Candidate.objects.filter(missing=missing, found=found).count() == 1
     assert Candidate.objects.get(pk=cand.pk).decision == Candidate.Decision.REJECTED
@@ -80,7 +86,13 @@ def test_it_rejects_and_never_proposes_the_pair_again(
 @pytest.mark.django_db
 @pytest.mark.parametrize("who", ["officer", "partner", "other_partner", "outsider"])
 def test_it_hides_decisions_from_everyone_but_coordinators(
-    request: Any, who: str, login: Any, officer: Any, agency: Any, report_data: Any, store: Any,
+    request: Any,
+    who: str,
+    login: Any,
+    officer: Any,
+    agency: Any,
+    report_data: Any,
+    store: Any,
     partner: Any,
 ) -> None:
     # The partner filed the missing report, so it can see one side of the pair: still a 404.
@@ -130,7 +142,9 @@ def test_it_refuses_a_second_confirmed_match_for_the_same_child(
     found, missing, cand = file_pair(agency, officer, report_data)
     # A second deputy found a boy who fits the same description.
     found2 = services.report_create(
-        agency=agency, kind="found", data=report_data("found", place="Main St bus stop"),
+        agency=agency,
+        kind="found",
+        data=report_data("found", place="Main St bus stop"),
         filed_by=officer2,
     )
     rival = Candidate.objects.get(missing=missing, found=found2)

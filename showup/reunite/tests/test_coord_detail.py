@@ -10,7 +10,10 @@ from django.urls import reverse
 from showup.core.models import AuditEntry
 from showup.reunite import services
 from showup.reunite.models import Report, TimelineNote
-from showup.reunite.tests.coord_helpers import file_pair
+from showup.reunite.tests.coord_helpers import (
+    fast_passwords,  # noqa: F401 (autouse)
+    file_pair,
+)
 
 HX = {"HX-Request": "true"}
 
@@ -25,9 +28,18 @@ def test_it_shows_the_childs_details_guardian_and_candidates(
 ) -> None:
     found, missing, cand = file_pair(agency, officer, report_data)
     html = login(coordinator).get(_detail(missing)).content.decode()
-    for text in ("Mateo", "Alvarez", "red t-shirt, blue shorts", "toy truck",
-                 "Main St near the donut shop", "Lucia Alvarez", "tel:+15550001111",
-                 "Searching", missing.reference, found.reference):
+    for text in (
+        "Mateo",
+        "Alvarez",
+        "red t-shirt, blue shorts",
+        "toy truck",
+        "Main St near the donut shop",
+        "Lucia Alvarez",
+        "tel:+15550001111",
+        "Searching",
+        missing.reference,
+        found.reference,
+    ):
         assert text in html, text
     for reason in cand.reasons:
         assert reason in html
@@ -45,7 +57,10 @@ def test_it_shows_the_photo_through_the_access_checked_view(
     from PIL import Image
 
     report = services.report_create(
-        agency=agency, kind="missing", data=report_data("missing"), filed_by=None,
+        agency=agency,
+        kind="missing",
+        data=report_data("missing"),
+        filed_by=None,
         photo=Image.new("RGB", (64, 64), "red"),
     )
     html = login(coordinator).get(_detail(report)).content.decode()
@@ -53,15 +68,15 @@ def test_it_shows_the_photo_through_the_access_checked_view(
 
 
 @pytest.mark.django_db
-def test_it_audits_every_view(
-    login: Any, officer: Any, agency: Any, report_data: Any
-) -> None:
+def test_it_audits_every_view(login: Any, officer: Any, agency: Any, report_data: Any) -> None:
     found, _missing, _cand = file_pair(agency, officer, report_data)
     client = login(officer)
     client.get(_detail(found))
     client.get(_detail(found))
     views = AuditEntry.objects.filter(
-        action="reunite.report.viewed", object_type="report", object_id=str(found.pk),
+        action="reunite.report.viewed",
+        object_type="report",
+        object_id=str(found.pk),
         actor=officer,
     )
     assert views.count() == 2
@@ -76,7 +91,7 @@ def test_it_merges_notes_and_events_into_a_readable_timeline(
     services.note_add(report=found, author=officer, text="Child asleep in the patrol car.")
     services.candidate_confirm(candidate=cand, actor=coordinator)
     html = login(coordinator).get(_detail(found)).content.decode()
-    timeline = html[html.index('id="timeline"'):]
+    timeline = html[html.index('id="timeline"') :]
     assert "Found report filed" in timeline
     assert "Child asleep in the patrol car." in timeline
     assert "Match confirmed" in timeline

@@ -12,7 +12,12 @@ from django.utils import timezone
 from showup.core.models import AuditEntry
 from showup.reunite import services
 from showup.reunite.models import Report
-from showup.reunite.tests.coord_helpers import CHILDREN, child_data, file_pair
+from showup.reunite.tests.coord_helpers import (
+    CHILDREN,
+    child_data,
+    fast_passwords,  # noqa: F401 (autouse)
+    file_pair,
+)
 
 MINE = reverse("reunite:my_reports")
 
@@ -53,16 +58,27 @@ def test_it_lists_what_the_officer_filed_or_holds(
 
 @pytest.mark.django_db
 def test_it_shows_a_partner_only_its_organisations_reports(
-    login: Any, partner: Any, other_partner: Any, store: Any, hospital: Any, officer: Any,
+    login: Any,
+    partner: Any,
+    other_partner: Any,
+    store: Any,
+    hospital: Any,
+    officer: Any,
     agency: Any,
 ) -> None:
     ours = services.report_create(
-        agency=agency, kind="missing", data=child_data("missing", CHILDREN[0]), filed_by=partner,
+        agency=agency,
+        kind="missing",
+        data=child_data("missing", CHILDREN[0]),
+        filed_by=partner,
         partner_org=store,
     )
     hospitals = services.report_create(
-        agency=agency, kind="found", data=child_data("found", CHILDREN[1]),
-        filed_by=other_partner, partner_org=hospital,
+        agency=agency,
+        kind="found",
+        data=child_data("found", CHILDREN[1]),
+        filed_by=other_partner,
+        partner_org=hospital,
     )
     police = services.report_create(
         agency=agency, kind="found", data=child_data("found", CHILDREN[0]), filed_by=officer
@@ -82,11 +98,15 @@ def test_it_lists_the_coordinators_filings_and_reports_needing_a_decision(
 ) -> None:
     found, missing, cand = file_pair(agency, officer, report_data)
     filed = services.report_create(
-        agency=agency, kind="missing", data=child_data("missing", CHILDREN[5]),
+        agency=agency,
+        kind="missing",
+        data=child_data("missing", CHILDREN[5]),
         filed_by=coordinator,
     )
     lonely = services.report_create(
-        agency=agency, kind="found", data=child_data("found", CHILDREN[4], given_name=""),
+        agency=agency,
+        kind="found",
+        data=child_data("found", CHILDREN[4], given_name=""),
         filed_by=officer,
     )
     client = login(coordinator)
@@ -103,9 +123,7 @@ def test_it_lists_the_coordinators_filings_and_reports_needing_a_decision(
 
 
 @pytest.mark.django_db
-def test_it_audits_the_list_once(
-    login: Any, officer: Any, agency: Any, report_data: Any
-) -> None:
+def test_it_audits_the_list_once(login: Any, officer: Any, agency: Any, report_data: Any) -> None:
     found, _missing, _cand = file_pair(agency, officer, report_data)
     before = AuditEntry.objects.count()
     login(officer).get(MINE)

@@ -9,7 +9,13 @@ from django.urls import reverse
 
 from showup.core.models import AuditEntry
 from showup.reunite.models import Candidate, Handoff, Report
-from showup.reunite.tests.coord_helpers import actions, confirmed_pair, file_pair, full_checklist
+from showup.reunite.tests.coord_helpers import (
+    actions,
+    confirmed_pair,
+    fast_passwords,  # noqa: F401 (autouse)
+    file_pair,
+    full_checklist,
+)
 
 
 def _url(cand: Candidate) -> str:
@@ -34,8 +40,15 @@ def test_it_shows_the_guardian_to_call_and_the_checklist(
     assert "Mateo" in html
     for reason in cand.reasons:
         assert reason in html
-    for name in ("id_checked", "id_type", "id_last4", "child_recognises", "guardian_knowledge",
-                 "guardian_knowledge_note", "released_to"):
+    for name in (
+        "id_checked",
+        "id_type",
+        "id_last4",
+        "child_recognises",
+        "guardian_knowledge",
+        "guardian_knowledge_note",
+        "released_to",
+    ):
         assert f'name="{name}"' in html
     viewed = AuditEntry.objects.filter(action="reunite.report.viewed", actor=officer)
     assert {e.object_id for e in viewed} == {str(found.pk), str(missing.pk)}
@@ -48,10 +61,15 @@ def test_it_records_a_partial_checklist_and_shows_what_is_missing(
 ) -> None:
     found, missing, cand = pair
     client = login(officer)
-    response = client.post(_url(cand), full_checklist(child_recognises=None,
-                                                      guardian_knowledge=None,
-                                                      guardian_knowledge_note=None,
-                                                      released_to=None))
+    response = client.post(
+        _url(cand),
+        full_checklist(
+            child_recognises=None,
+            guardian_knowledge=None,
+            guardian_knowledge_note=None,
+            released_to=None,
+        ),
+    )
     assert response.status_code == 302
     handoff = Handoff.objects.get(candidate=cand)
     assert handoff.id_checked and handoff.id_type == "driving_licence"
@@ -124,10 +142,16 @@ def test_it_offers_the_hand_off_on_my_reports_and_not_after_it_is_done(
         ({"id_last4": "12-4"}, "id_last4", "Enter exactly 4 letters or digits."),
         ({"id_last4": ""}, "id_last4", "Enter the last 4 characters of the document number."),
         ({"id_type": ""}, "id_type", "Choose the type of document you checked."),
-        ({"guardian_knowledge_note": " "}, "guardian_knowledge_note",
-         "Write a few words about what the adult described."),
-        ({"released_to": ""}, "released_to",
-         "Enter the name of the adult the child is released to."),
+        (
+            {"guardian_knowledge_note": " "},
+            "guardian_knowledge_note",
+            "Write a few words about what the adult described.",
+        ),
+        (
+            {"released_to": ""},
+            "released_to",
+            "Enter the name of the adult the child is released to.",
+        ),
     ],
 )
 def test_it_refuses_an_incomplete_step_and_keeps_what_was_typed(
@@ -156,9 +180,7 @@ def test_it_refuses_changes_after_completion(login: Any, officer: Any, pair: Any
 
 
 @pytest.mark.django_db
-def test_it_lets_a_coordinator_record_the_hand_off(
-    login: Any, coordinator: Any, pair: Any
-) -> None:
+def test_it_lets_a_coordinator_record_the_hand_off(login: Any, coordinator: Any, pair: Any) -> None:
     found, _missing, cand = pair
     response = login(coordinator).post(_url(cand), full_checklist())
     assert response.status_code == 302
@@ -180,8 +202,15 @@ def test_it_has_no_hand_off_for_an_unconfirmed_match(
 @pytest.mark.django_db
 @pytest.mark.parametrize("who", ["partner", "other_partner", "outsider"])
 def test_it_hides_the_hand_off_from_others(
-    request: Any, who: str, login: Any, agency: Any, officer: Any, coordinator: Any,
-    report_data: Any, partner: Any, store: Any,
+    request: Any,
+    who: str,
+    login: Any,
+    agency: Any,
+    officer: Any,
+    coordinator: Any,
+    report_data: Any,
+    partner: Any,
+    store: Any,
 ) -> None:
     _found, _missing, cand = confirmed_pair(
         agency, officer, coordinator, report_data, missing_by=partner, partner_org=store
@@ -199,3 +228,16 @@ def test_it_sends_anonymous_visitors_to_log_in(client: Any, pair: Any) -> None:
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
     assert not Handoff.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_shows_the_reunion_on_both_report_pages(login: Any, officer: Any, pair: Any) -> None:
+    found, missing, cand = pair
+    client = login(officer)
+    client.post(_url(cand), full_checklist())
+    for report in (found, missing):
+        html = client.get(reverse("reunite:report_detail", args=[report.pk])).content.decode()
+        assert "Confirmed — handed off, reunited" in html
+        assert "awaiting hand-off" not in html
+        assert "Match confirmed — start hand-off" not in html
+        assert "Hand-off completed: reunited, reports closed" in html

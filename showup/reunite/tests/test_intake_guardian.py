@@ -101,7 +101,11 @@ def test_it_takes_a_map_pin_instead_of_an_address(client: Client, agency: Any) -
     ("overrides", "field", "message"),
     [
         ({"place": "", "lat": "", "lon": ""}, "place", "drop a pin"),
-        ({"guardian_phone": "", "guardian_email": ""}, "guardian_phone", "phone number or an email"),
+        (
+            {"guardian_phone": "", "guardian_email": ""},
+            "guardian_phone",
+            "phone number or an email",
+        ),
         ({"guardian_phone": "call me maybe"}, "guardian_phone", "only digits"),
         ({"age_years": "19"}, "age_years", "from 0 to 18"),
         ({"height_cm": "500"}, "height_cm", "from 30 to 220"),
@@ -165,7 +169,9 @@ def test_it_speaks_spanish(client: Client, agency: Any) -> None:
     assert r.status_code == 200
     body = r.content.decode()
     assert 'lang="es"' in body
-    assert "Mi hijo ha desaparecido" in body or "Mi hijo está desaparecido" in body
+    assert "Mi hijo o hija ha desaparecido" in body
+    assert "¿Cómo se llama a sí mismo su hijo o hija?" in body
+    assert "Niña" in body and "Tiếng Việt" in body
     assert "Enviar el reporte" in body
     assert "Usar mi ubicación" in body
 
@@ -317,3 +323,14 @@ def test_it_lets_the_guardian_cancel_with_a_reason(client: Client, two_reports: 
 def test_it_does_not_cancel_through_an_unknown_token(client: Client, two_reports: Any) -> None:
     assert client.post("/status/nope/cancel/", {"reason": "x"}).status_code == 404
     assert not Report.objects.filter(status="cancelled").exists()
+
+
+def test_it_asks_to_choose_a_good_photo_again_after_other_errors(
+    client: Client, agency: Any
+) -> None:
+    r = client.post(URL, {**missing_post(given_name=""), "photo": jpeg_upload()})
+    assert r.status_code == 400
+    assert not Report.objects.exists()
+    assert "please choose the photo again before sending" in r.content.decode()
+    r = client.post(URL, missing_post(given_name=""))
+    assert "please choose the photo again before sending" not in r.content.decode()

@@ -25,6 +25,7 @@ def _fast_passwords(settings: Any) -> None:
     # Creating the role fixtures' users dominates the run time with the default hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+
 ROLES = ("officer", "coordinator", "partner", "other_partner", "outsider")
 
 
@@ -97,8 +98,12 @@ def test_it_files_a_found_report_and_goes_to_its_page(login: Any, officer: User)
 
 
 def test_it_files_with_only_the_safe_place_and_a_typed_place(login: Any, officer: User) -> None:
-    data = {"situation": "alone", "safe_location": "Lobby of the library",
-            "place": "5th and Pine", "seen_at": found_post()["seen_at"]}
+    data = {
+        "situation": "alone",
+        "safe_location": "Lobby of the library",
+        "place": "5th and Pine",
+        "seen_at": found_post()["seen_at"],
+    }
     r = login(officer).post("/staff/found/new/", data)
     assert r.status_code == 302
     report = Report.objects.get()
@@ -201,9 +206,7 @@ def test_it_does_not_let_a_form_choose_the_organisation(
     assert report.partner_org == store and report.agency == partner.agency
 
 
-def test_it_lets_a_coordinator_file_without_an_organisation(
-    login: Any, coordinator: User
-) -> None:
+def test_it_lets_a_coordinator_file_without_an_organisation(login: Any, coordinator: User) -> None:
     r = login(coordinator).post("/staff/reports/new/?kind=found", found_post())
     assert r.status_code == 302
     report = Report.objects.get()
@@ -212,8 +215,14 @@ def test_it_lets_a_coordinator_file_without_an_organisation(
 
 @pytest.mark.parametrize(
     ("role", "expected"),
-    [("anonymous", 302), ("officer", 200), ("coordinator", 200), ("partner", 200),
-     ("other_partner", 200), ("outsider", 200)],
+    [
+        ("anonymous", 302),
+        ("officer", 200),
+        ("coordinator", 200),
+        ("partner", 200),
+        ("other_partner", 200),
+        ("outsider", 200),
+    ],
 )
 def test_it_guards_the_staff_form(users: dict[str, User], role: str, expected: int) -> None:
     for kind in ("missing", "found", ""):
@@ -247,9 +256,18 @@ def test_it_saves_an_edit_and_rematches(
         agency=agency,
         kind="missing",
         data=report_data(
-            "missing", given_name="Aiko", family_name="Tanaka", sex="female", age_years=15,
-            hair="long black", clothing="green school uniform", carrying="violin case",
-            languages=["ja"], lat=47.6062, lon=-122.3321, place="Pike Place Market",
+            "missing",
+            given_name="Aiko",
+            family_name="Tanaka",
+            sex="female",
+            age_years=15,
+            hair="long black",
+            clothing="green school uniform",
+            carrying="violin case",
+            languages=["ja"],
+            lat=47.6062,
+            lon=-122.3321,
+            place="Pike Place Market",
         ),
         filed_by=None,
     )
@@ -266,9 +284,7 @@ def test_it_saves_an_edit_and_rematches(
     assert Candidate.objects.filter(missing=missing, found=found, engine_match=True).exists()
 
 
-def test_it_replaces_the_photo_on_edit(
-    login: Any, partner: User, store_report: Report
-) -> None:
+def test_it_replaces_the_photo_on_edit(login: Any, partner: User, store_report: Report) -> None:
     old = store_report.photo
     r = login(partner).post(
         f"/staff/reports/{store_report.pk}/edit/", {**missing_post(), "photo": jpeg_upload()}
@@ -310,9 +326,7 @@ def test_it_refuses_to_edit_a_closed_report(
 # --- cancelling --------------------------------------------------------------------------
 
 
-def test_it_requires_a_reason_to_cancel(
-    login: Any, officer: User, store_report: Report
-) -> None:
+def test_it_requires_a_reason_to_cancel(login: Any, officer: User, store_report: Report) -> None:
     client = login(officer)
     r = client.get(f"/staff/reports/{store_report.pk}/cancel/")
     assert r.status_code == 200
@@ -391,9 +405,7 @@ def test_it_hides_unknown_reports_like_forbidden_ones(login: Any, coordinator: U
 # --- photos --------------------------------------------------------------------------------
 
 
-def test_it_serves_the_photo_privately(
-    login: Any, coordinator: User, store_report: Report
-) -> None:
+def test_it_serves_the_photo_privately(login: Any, coordinator: User, store_report: Report) -> None:
     r = login(coordinator).get(f"/staff/reports/{store_report.pk}/photo/")
     assert r.status_code == 200
     assert r["Content-Type"] == "image/jpeg"

@@ -62,7 +62,9 @@ class Command(BaseCommand):
             return
         if result.is_finished:
             if result.errors:
-                self.stderr.write(f"Retention purge failed: {result.errors[0].exception_class_path}")
+                self.stderr.write(
+                    f"Retention purge failed: {result.errors[0].exception_class_path}"
+                )
             else:
                 self.stdout.write(f"Retention purge: {result.return_value}")
         else:

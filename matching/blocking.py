@@ -1,0 +1,109 @@
+"""Blocking keys: the inverted-index keys a report is stored and looked up under.
+
+Every key is qualified by an age year, so two reports share a key only if their ages could
+fit. A report is stored under
+
+- name keys of every given, other and family name token (`names.blocking_keys`: the token,
+  nickname canonical forms, metaphone, NYSIIS, consonant skeleton, 3-letter prefix, 4-letter
+  suffix): any two tokens the scorer calls a short form, phonetic match or nickname share one;
+- clothing keys `g:category:colour family` (and the categories seen as the same garment),
+  qualified by sex too: at a fair or after a disaster, when names are missing, a nameless
+  found child is still found through "boy, about 6, blue hoodie, red sneakers";
+- carried-item kinds, also by sex;
+- a coarse place-and-time cell (0.5° × 2 days), useful on an ordinary day and ignored by
+  the index when it holds thousands of reports (a fair, a disaster).
+
+A missing report with a known age is stored under that year; a found child's estimate is
+stored under every year it covers plus a margin that grows with age; a query looks up the
+keys of its own years (and the "any age" key).
+"""
+
+from __future__ import annotations
+
+import math
+
+from matching.features import Profile
+from matching.names import blocking_keys
+from matching.vocab import near_categories
+
+AGE_ANY = "*"
+GEO_CELL_DEG = 0.5  # ~55 km
+TIME_CELL_H = 48.0
+MAX_AGE = 18
+
+
+def age_keys(p: Profile) -> list[str]:
+    """Years a report is stored under: two reports share one iff their ages could fit."""
+    if p.age_lo is None or p.age_hi is None:
+        return [AGE_ANY]
+    if p.report.kind == "missing" or (p.age_lo == p.age_hi and p.report.age_years is not None):
+        return [str(min(MAX_AGE, max(0, int(p.age_lo))))]
+    margin = 2 if p.age_hi >= 10 else 1
+    lo, hi = math.floor(p.age_lo) - margin, math.ceil(p.age_hi) + margin
+    return [str(a) for a in range(max(0, lo), min(MAX_AGE, hi) + 1)] or [AGE_ANY]
+
+
+def query_ages(p: Profile) -> list[str]:
+    """Years a query looks up."""
+    ages = age_keys(p)
+    if ages == [AGE_ANY]:
+        return [AGE_ANY, *(str(a) for a in range(MAX_AGE + 1))]
+    if p.report.kind == "missing":
+        # a missing child's exact age meets found estimates stored with their margin
+        return [*ages, AGE_ANY]
+    return [*ages, AGE_ANY]
+
+
+def _sexes(p: Profile, query: bool) -> tuple[str, ...]:
+    s = p.sex[:1] or "u"
+    if not query:
+        return (s,)
+    return ("m", "f", "u") if s == "u" else (s, "u")
+
+
+def name_keys(p: Profile) -> set[str]:
+    keys: set[str] = set()
+    for tok in (*p.given, *p.family):
+        keys |= blocking_keys(tok)
+    return keys
+
+
+def description_keys(p: Profile, query: bool) -> set[str]:
+    """Clothing and carried-item keys, qualified by sex."""
+    base: set[str] = set()
+    for g in p.garments:
+        cats = near_categories(g.category) if query else (g.category,)
+        for cat in cats:
+            for c in g.colours or ("?",):
+                base.add(f"g:{cat}:{c}")
+    base |= {"i:" + i for i in p.items}
+    return {f"{k}:{s}" for k in base for s in _sexes(p, query)}
+
+
+def place_keys(p: Profile, query: bool) -> list[str]:
+    r = p.report
+    if r.lat is None or r.lon is None or not (
+        math.isfinite(r.lat) and math.isfinite(r.lon) and math.isfinite(p.hours)
+    ):
+        return []
+    y, x = math.floor(r.lat / GEO_CELL_DEG), math.floor(r.lon / GEO_CELL_DEG)
+    t = math.floor(p.hours / TIME_CELL_H)
+    if not query:
+        return [f"w:{y}:{x}:{t}"]
+    return [
+        f"w:{y + dy}:{x + dx}:{t + dt}" for dy in (-1, 0, 1) for dx in (-1, 0, 1) for dt in (-1, 0, 1)
+    ]
+
+
+def index_keys(p: Profile) -> list[str]:
+    """Keys a report is stored under."""
+    base = name_keys(p) | description_keys(p, False)
+    base.update(place_keys(p, False))
+    return [f"{k}|{a}" for k in base for a in age_keys(p)]
+
+
+def query_keys(p: Profile) -> list[str]:
+    """Keys a query report looks up."""
+    base = name_keys(p) | description_keys(p, True)
+    base.update(place_keys(p, True))
+    return [f"{k}|{a}" for k in base for a in query_ages(p)]
