@@ -23,6 +23,8 @@ def _private_media(settings: Any, tmp_path: Any) -> None:
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.SMS_BACKEND = "locmem"
     settings.DEMO_MODE = False
+    # The real hasher costs ~0.5 s a user; tests create hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

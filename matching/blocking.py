@@ -102,8 +102,10 @@ def index_keys(p: Profile) -> list[str]:
     return [f"{k}|{a}" for k in base for a in age_keys(p)]
 
 
-def query_keys(p: Profile) -> list[str]:
-    """Keys a query report looks up."""
-    base = name_keys(p) | description_keys(p, True)
-    base.update(place_keys(p, True))
-    return [f"{k}|{a}" for k in base for a in query_ages(p)]
+def query_keys(p: Profile) -> tuple[list[str], list[str]]:
+    """Keys a query report looks up: (name keys, description and place keys)."""
+    ages = query_ages(p)
+    names = [f"{k}|{a}" for k in name_keys(p) for a in ages]
+    other = description_keys(p, True)
+    other.update(place_keys(p, True))
+    return names, [f"{k}|{a}" for k in other for a in ages]

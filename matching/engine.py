@@ -17,12 +17,9 @@ from matching.features import (
     Level_,
     Profile,
     compare,
-    km_between,
-    place_level,
     profile,
     quick_age,
     quick_levels,
-    time_level,
 )
 from matching.report import ChildReport
 
@@ -33,8 +30,8 @@ MAX_REASONS = 6
 
 # Candidate generation (see ReportIndex.rank)
 MAX_POSTING = 6000  # a key with more reports than this tells too little to read
-POSTING_BUDGET = 24000  # postings read per query, rarest keys first
-PRESCORED = 250  # reports sharing the most keys get the cheap pre-score ...
+POSTING_BUDGET = 8000  # postings read per query and class of keys, rarest keys first
+PRESCORED = 300  # reports sharing the most keys get the cheap pre-score ...
 SCORED = 50  # ... and the best of those are fully scored
 
 
@@ -235,16 +232,24 @@ class ReportIndex:
         self._rows, self._postings, self._dead = rows, postings, 0
 
     def _hits(self, q: Profile) -> Counter[int]:
-        """Row -> number of blocking keys shared with the query (rarest keys first)."""
-        lists = [ids for k in query_keys(q) if (ids := self._postings.get(k)) is not None]
-        lists.sort(key=len)
+        """Row -> weighted number of blocking keys shared with the query.
+
+        Each class of keys is read rarest first within its own budget; a shared description
+        key (a garment with its colour, a carried item, the place cell) counts twice a
+        name key, since an exact name shares about eight name keys.
+        """
+        names, other = query_keys(q)
         hits: Counter[int] = Counter()
-        budget = POSTING_BUDGET
-        for ids in lists:
-            if len(ids) > MAX_POSTING or len(ids) > budget:
-                break
-            hits.update(ids)
-            budget -= len(ids)
+        for keys, weight in ((names, 1), (other, 2)):
+            lists = [ids for k in keys if (ids := self._postings.get(k)) is not None]
+            lists.sort(key=len)
+            budget = POSTING_BUDGET
+            for ids in lists:
+                if len(ids) > MAX_POSTING or len(ids) > budget:
+                    break
+                for _ in range(weight):
+                    hits.update(ids)
+                budget -= len(ids)
         return hits
 
     def _shortlist(self, q: Profile) -> list[Profile]:
@@ -260,18 +265,32 @@ class ReportIndex:
         if len(live) <= SCORED:
             return [p for _, p in live]
         w = self._matcher.field_weight
-        missing_side = kind == "missing"
+        age_w = {lv: w("age", lv) for lv in ("in", "near", "off", "far", "none")}
+        sex_same, sex_differ = w("sex", "same"), w("sex", "differ")
+        implausible = w("place", "implausible")
+        q_missing = kind == "missing"
+        q_sex, q_lo, q_hi, q_h = q.sex, q.age_lo, q.age_hi, q.hours
+        q_lat, q_lon = q.report.lat, q.report.lon
         pre: list[tuple[float, int, Profile]] = []
         for i, (n, o) in enumerate(live):
-            m, f = (q, o) if missing_side else (o, q)
-            s = 0.8 * n + w("age", quick_age(m, f))
-            if m.sex and f.sex:
-                s += w("sex", "same" if m.sex == f.sex else "differ")
-            hours = f.hours - m.hours
-            s += w("time", time_level(hours))
-            km = km_between(m.report, f.report)
-            if km is not None:
-                s += w("place", place_level(km, hours))
+            s = 0.45 * n
+            if q_sex and o.sex:
+                s += sex_same if q_sex == o.sex else sex_differ
+            if q_lo is not None and q_hi is not None and o.age_lo is not None:
+                m, f = (q, o) if q_missing else (o, q)
+                s += age_w[quick_age(m, f)]
+            hours = abs(o.hours - q_h)
+            s -= 0.25 * min(hours / 24.0, 8.0)
+            lat, lon = o.report.lat, o.report.lon
+            if q_lat is not None and q_lon is not None and lat is not None and lon is not None:
+                # flat-earth distance is close enough to spot the implausible
+                dy = (lat - q_lat) * 111.0
+                dx = (lon - q_lon) * 111.0 * math.cos(math.radians(q_lat))
+                km = math.sqrt(dx * dx + dy * dy)
+                if km <= 1.5 + 1.5 * hours:
+                    s += 1.5
+                elif km > (60.0 if hours <= 24 else 80.0) * 1.2:
+                    s += implausible
             pre.append((s, i, o))
         return [o for _, _, o in heapq.nlargest(SCORED, pre)]
 

@@ -142,7 +142,9 @@ def report_cancel(*, report: Report, reason: str, actor: User | None) -> Report:
         report.closed_at = timezone.now()
         report.save(update_fields=["status", "cancel_reason", "closed_at", "updated_at"])
         _pair_filter(report).filter(decision=Candidate.Decision.PROPOSED).delete()
-        audit("reunite.report.cancelled", actor=actor, obj=report, reason=reason)
+        # The reason is free text (it may name people); it stays on the report, which the
+        # retention purge clears, not in the never-deleted audit log.
+        audit("reunite.report.cancelled", actor=actor, obj=report, reason_given=bool(reason))
     return report
 
 
@@ -276,7 +278,7 @@ def handoff_record(
         handoff.officer = officer
         if handoff.is_complete and handoff.completed_at is None:
             handoff.completed_at = timezone.now()
-            _close_reunited(candidate, officer, released_to)
+            _close_reunited(candidate, officer)
             pk = candidate.pk
             transaction.on_commit(lambda: notifications.reunited(pk))
         handoff.save()
@@ -291,7 +293,7 @@ def _step_detail(step: str, values: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def _close_reunited(candidate: Candidate, officer: User, released_to: str) -> None:
+def _close_reunited(candidate: Candidate, officer: User) -> None:
     now = timezone.now()
     Report.objects.filter(pk__in=[candidate.missing_id, candidate.found_id]).update(
         status=Report.Status.REUNITED, closed_at=now, updated_at=now
@@ -306,7 +308,6 @@ def _close_reunited(candidate: Candidate, officer: User, released_to: str) -> No
         obj=candidate.found,
         candidate=candidate.pk,
         missing=candidate.missing.reference,
-        released_to=released_to,
     )
 
 

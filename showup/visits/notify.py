@@ -12,6 +12,9 @@ child: email leaves showup, and the notices page is not an audited view of a chi
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -25,6 +28,17 @@ from showup.core.models import Notice, Role, User
 from showup.visits.models import Visit, VisitRequest
 
 logger = logging.getLogger(__name__)
+_emails_off: ContextVar[bool] = ContextVar("visits_emails_off", default=False)
+
+
+@contextmanager
+def emails_suppressed() -> Iterator[None]:
+    """No emails inside this block (the demo loader uses it); notices are still written."""
+    token = _emails_off.set(True)
+    try:
+        yield
+    finally:
+        _emails_off.reset(token)
 
 
 def _coordinators(agency_id: int) -> list[User]:
@@ -58,6 +72,8 @@ def _notify(users: list[User], text: str, url: str) -> None:
 def _email_after_commit(
     users: list[User], subject: str, body: str, *, event: str, agency_id: int
 ) -> None:
+    if _emails_off.get():
+        return
     recipients = [(u.pk, u.email, u.role) for u in users if u.email]
 
     def send() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from io import StringIO
 from typing import Any
 
+from django.core import mail
 from django.core.management import call_command
 
 from showup.core.models import Agency, PartnerOrganisation, User
@@ -27,10 +28,18 @@ def test_it_loads_the_hospital_story_once(db: Any) -> None:
     hospital = PartnerOrganisation.objects.create(
         agency=agency, name="Riverside Children's Hospital, child life", kind="hospital"
     )
-    for name, role in [("demo-nurse", "partner"), ("demo-officer", "officer"),
-                       ("demo-trooper", "officer"), ("demo-coordinator", "coordinator")]:
-        User.objects.create(username=name, role=role, agency=agency,
-                            partner_org=hospital if role == "partner" else None)
+    for name, role in [
+        ("demo-nurse", "partner"),
+        ("demo-officer", "officer"),
+        ("demo-trooper", "officer"),
+        ("demo-coordinator", "coordinator"),
+    ]:
+        User.objects.create(
+            username=name,
+            role=role,
+            agency=agency,
+            partner_org=hospital if role == "partner" else None,
+        )
     assert "loaded" in run()
     story = VisitRequest.objects.get(child_first_name="Theo")
     assert story.status == "completed"
@@ -44,5 +53,6 @@ def test_it_loads_the_hospital_story_once(db: Any) -> None:
     assert Shift.objects.filter(agency=agency).count() > 14
     assert VisitRequest.objects.open().count() >= 2
     assert Visit.objects.filter(status="scheduled").exists()
+    assert mail.outbox == []  # the demo sends no email
     assert "already loaded" in run()
     assert VisitRequest.objects.filter(child_first_name="Theo").count() == 1

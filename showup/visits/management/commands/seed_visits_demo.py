@@ -14,11 +14,10 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.test.utils import override_settings
 from django.utils import timezone
 
 from showup.core.models import Agency, PartnerOrganisation, User
-from showup.visits import services
+from showup.visits import notify, services
 from showup.visits.models import Place, Shift
 
 HOSPITAL = "Riverside Children's Hospital, child life"
@@ -49,7 +48,7 @@ class Command(BaseCommand):
             self.stdout.write("Visits demo already loaded.")
             return
         # The demo's emails would only clutter the console.
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        with notify.emails_suppressed():
             self._load(agency, hospital, users)
         self.stdout.write(
             self.style.SUCCESS(
