@@ -7,7 +7,7 @@ organisation), another agency's officer, and an anonymous visitor.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -25,6 +25,28 @@ def _private_media(settings: Any, tmp_path: Any) -> None:
     settings.DEMO_MODE = False
     # The real hasher costs ~0.5 s a user; tests create hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _audit_rows_cleared_after_transactional_tests(request: Any) -> Iterator[None]:
+    """Transactional tests (live_server, browser tests) empty the database afterwards; on
+    SQLite the append-only triggers would refuse that, so the audit rows are cleared first with
+    the triggers lifted and put back. PostgreSQL's TRUNCATE does not fire row triggers."""
+    if not {"transactional_db", "live_server"} & set(request.fixturenames):
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    yield
+    from django.db import connection
+
+    from showup.core.audit_guard import install_sqlite_guards, remove_sqlite_guards
+
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        remove_sqlite_guards(cursor.execute)
+        cursor.execute("DELETE FROM core_auditentry")
+        install_sqlite_guards(cursor.execute)
 
 
 @pytest.fixture

@@ -99,7 +99,11 @@ def index_keys(p: Profile) -> list[str]:
     """Keys a report is stored under."""
     base = name_keys(p) | description_keys(p, False)
     base.update(place_keys(p, False))
-    return [f"{k}|{a}" for k in base for a in age_keys(p)]
+    ages = age_keys(p)
+    if len(ages) == 1:
+        suffix = "|" + ages[0]
+        return [k + suffix for k in base]
+    return [f"{k}|{a}" for k in base for a in ages]
 
 
 def query_keys(p: Profile) -> tuple[list[str], list[str]]:

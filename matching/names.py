@@ -271,7 +271,8 @@ def name_tuple(*texts: str) -> tuple[str, ...]:
     return tuple(sys.intern(t) for t in name_tokens(*texts))
 
 
-def blocking_keys(token: str) -> set[str]:
+@lru_cache(maxsize=262144)
+def blocking_keys(token: str) -> frozenset[str]:
     """Index keys under which a name token is found: any two tokens that compare at PREFIX or
     better share at least one key in most cases (fuzzy-only matches may be missed)."""
     keys = {"t:" + token}
@@ -285,4 +286,4 @@ def blocking_keys(token: str) -> set[str]:
         keys.add("p:" + token[:3])
     if len(token) >= 4:
         keys.add("x:" + token[-4:])
-    return keys
+    return frozenset(keys)

@@ -313,25 +313,34 @@ def garments(text: str) -> tuple[Garment, ...]:
     """Garments in a clothing description, each with the colours written before it."""
     out: list[Garment] = []
     for piece in text.replace(";", ",").replace(" and ", ",").split(","):
-        toks = tokens(piece)
-        colours: set[str] = set()
-        start = 0
-        i = 0
-        while i < len(toks):
-            hit = _phrase_at(toks, i)
-            shade = toks[i] in _SHADES and i + 1 < len(toks) and toks[i + 1] in COLOURS
-            if hit is None and shade:
-                i += 1  # "dark blue" is blue: the shade word is not a colour of its own
-                continue
-            if hit is None:
-                colours |= COLOURS.get(toks[i], frozenset())
-                i += 1
-                continue
-            word, width = hit
-            slot, cat = _GARMENTS[word]
-            out.append(Garment(slot, cat, frozenset(colours), " ".join(toks[start : i + width])))
-            colours, i = set(), i + width
-            start = i
+        out.extend(_piece_garments(piece.strip()))
+    return tuple(out)
+
+
+@lru_cache(maxsize=65536)
+def _piece_garments(piece: str) -> tuple[Garment, ...]:
+    # One comma-separated piece ("navy hoodie"): pieces repeat across reports far more
+    # than whole descriptions do, so they are cached (and their Garments shared).
+    out: list[Garment] = []
+    toks = tokens(piece)
+    colours: set[str] = set()
+    start = 0
+    i = 0
+    while i < len(toks):
+        hit = _phrase_at(toks, i)
+        shade = toks[i] in _SHADES and i + 1 < len(toks) and toks[i + 1] in COLOURS
+        if hit is None and shade:
+            i += 1  # "dark blue" is blue: the shade word is not a colour of its own
+            continue
+        if hit is None:
+            colours |= COLOURS.get(toks[i], frozenset())
+            i += 1
+            continue
+        word, width = hit
+        slot, cat = _GARMENTS[word]
+        out.append(Garment(slot, cat, frozenset(colours), " ".join(toks[start : i + width])))
+        colours, i = set(), i + width
+        start = i
     return tuple(out)
 
 

@@ -190,7 +190,13 @@ class Handoff(models.Model):
 
     @property
     def is_complete(self) -> bool:
-        return self.id_checked and self.child_recognises and self.guardian_knowledge
+        """Every check done and the adult named: only then may the child go."""
+        return (
+            self.id_checked
+            and self.child_recognises
+            and self.guardian_knowledge
+            and bool(self.released_to.strip())
+        )
 
 
 class TimelineNote(models.Model):

@@ -2,22 +2,17 @@
 
 from django.db import migrations
 
+from showup.core.audit_guard import install_sqlite_guards, remove_sqlite_guards
+
 
 def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
-    if schema_editor.connection.vendor != "sqlite":
-        return
-    for op in ("UPDATE", "DELETE"):
-        schema_editor.execute(
-            f"CREATE TRIGGER IF NOT EXISTS core_audit_no_{op.lower()} BEFORE {op} ON core_auditentry "
-            "BEGIN SELECT RAISE(ABORT, 'audit entries are never edited or deleted'); END;"
-        )
+    if schema_editor.connection.vendor == "sqlite":
+        install_sqlite_guards(schema_editor.execute)
 
 
 def backwards(apps, schema_editor):  # type: ignore[no-untyped-def]
-    if schema_editor.connection.vendor != "sqlite":
-        return
-    for op in ("update", "delete"):
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS core_audit_no_{op}")
+    if schema_editor.connection.vendor == "sqlite":
+        remove_sqlite_guards(schema_editor.execute)
 
 
 class Migration(migrations.Migration):

@@ -23,27 +23,6 @@ staff_login = e2e.staff_login
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _audit_rows_cleared(transactional_db: Any) -> Iterator[None]:
-    """The append-only triggers (core migration 0003) make the flush after a transactional
-    test fail. Clear the audit rows first, with the triggers briefly lifted and put back."""
-    yield
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        return
-    with connection.cursor() as cursor:
-        for op in ("update", "delete"):
-            cursor.execute(f"DROP TRIGGER IF EXISTS core_audit_no_{op}")
-        cursor.execute("DELETE FROM core_auditentry")
-        for op in ("UPDATE", "DELETE"):
-            cursor.execute(
-                f"CREATE TRIGGER IF NOT EXISTS core_audit_no_{op.lower()} BEFORE {op} ON "
-                "core_auditentry BEGIN SELECT RAISE(ABORT, 'audit entries are never edited "
-                "or deleted'); END;"
-            )
-
-
 def test_it_shows_a_new_match_within_two_seconds_and_confirms_in_place(
     page: Any,
     live_server: Any,

@@ -25,12 +25,6 @@ URL = "/missing/"
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    # Creating the role fixtures' users dominates the run time with the default hasher.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_it_reverses_the_public_urls() -> None:
     assert reverse("reunite:report_missing_public") == URL
     assert reverse("reunite:status", kwargs={"token": "abc"}) == "/status/abc/"

@@ -20,12 +20,6 @@ from showup.reunite.tests.intake_helpers import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    # Creating the role fixtures' users dominates the run time with the default hasher.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 ROLES = ("officer", "coordinator", "partner", "other_partner", "outsider")
 
 
@@ -421,3 +415,20 @@ def test_it_answers_404_when_there_is_no_photo(
         agency=agency, kind="found", data=report_data("found"), filed_by=officer
     )
     assert login(officer).get(f"/staff/reports/{report.pk}/photo/").status_code == 404
+
+
+def test_it_refuses_partner_staff_without_an_organisation(
+    make_user: Any, agency: Any, client: Client
+) -> None:
+    client.force_login(make_user("stray", "partner", agency))
+    assert client.get("/staff/reports/new/?kind=found").status_code == 403
+    assert client.post("/staff/reports/new/?kind=found", found_post()).status_code == 403
+    assert not Report.objects.exists()
+
+
+def test_it_audits_a_partners_filing(login: Any, partner: User, store: Any) -> None:
+    login(partner).post("/staff/reports/new/?kind=found", found_post())
+    report = Report.objects.get()
+    entry = AuditEntry.objects.get(action="reunite.report.created.found")
+    assert entry.actor == partner and entry.object_id == str(report.pk)
+    assert entry.data["channel"] == "staff"
