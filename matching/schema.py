@@ -62,15 +62,77 @@ def _non_finite(d: dict[str, Any]) -> str | None:
     return None
 
 
+_STRINGS = ("id", "given_name", "family_name", "hair", "clothing", "carrying", "place", "time")
+_STRING_LISTS = ("other_names", "languages")
+_NUMBERS = {
+    "age_years": (0, 18),
+    "age_min": (0, 18),
+    "age_max": (0, 18),
+    "height_cm": (30, 220),
+    "lat": (-90, 90),
+    "lon": (-180, 180),
+}
+_ENUMS = {"kind": ("missing", "found"), "sex": ("male", "female", "unknown")}
+_REQUIRED = ("id", "kind", "lat", "lon", "time")
+
+
+def _number_ok(v: Any, lo: float, hi: float) -> bool:
+    t = type(v)
+    if t is not int and t is not float:
+        return isinstance(v, int | float) and not isinstance(v, bool) and lo <= v <= hi
+    return lo <= v <= hi or v != v  # NaN passes the schema (caught by _non_finite)
+
+
+def schema_ok(obj: dict[str, Any]) -> bool:
+    """A hand-written check equivalent to the schema (tested against jsonschema), about
+    a hundred times faster; the schema itself is consulted only to explain a failure."""
+    for key in _REQUIRED:
+        if key not in obj:
+            return False
+    for key in _STRINGS:
+        v = obj.get(key)
+        if v is not None and not isinstance(v, str):
+            return False
+        if key in obj and v is None:
+            return False
+    if not obj["id"]:
+        return False
+    for key, allowed in _ENUMS.items():
+        if key in obj and obj[key] not in allowed:
+            return False
+    for key, (lo, hi) in _NUMBERS.items():
+        if key in obj and not _number_ok(obj[key], lo, hi):
+            return False
+    for key in _STRING_LISTS:
+        if key in obj:
+            v = obj[key]
+            if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+                return False
+    if "guardian" in obj:
+        g = obj["guardian"]
+        if not isinstance(g, dict):
+            return False
+        for key in ("name", "phone", "email"):
+            if key in g and not isinstance(g[key], str):
+                return False
+    return True
+
+
 def validation_error(obj: Any, kind: str | None = None) -> str | None:
     """Why `obj` is not a valid child report (of `kind`, when given), or None when it is."""
     if not isinstance(obj, dict):
         return f"expected a JSON object, got {type(obj).__name__}"
+    if schema_ok(obj):
+        return _after_schema(obj, kind)
     errors = sorted(_validator().iter_errors(obj), key=lambda e: (list(e.absolute_path), e.message))
     if errors:
         err = errors[0]
         more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
         return f"{_where(err)}{err.message}{more}"
+    return _after_schema(obj, kind)
+
+
+def _after_schema(obj: dict[str, Any], kind: str | None) -> str | None:
     reason = _non_finite(obj) or _check_time(obj.get("time"))
     if reason:
         return reason

@@ -34,5 +34,6 @@ def deliver(event: str, candidate_pk: int, channel: str, recipient: str, role: s
 def purge_expired_reports() -> dict[str, Any]:
     """The retention purge (scheduled by `showup run_scheduler` or cron)."""
     from showup.core.retention import purge_expired
+    from showup.visits.services import purge_expired_visits
 
-    return purge_expired().as_dict()
+    return {**purge_expired().as_dict(), "visit_requests": purge_expired_visits()}

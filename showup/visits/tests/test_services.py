@@ -340,3 +340,16 @@ def test_interruption_uses_the_time_given(in_progress: Any, officer: Any) -> Non
     services.visit_interrupt(visit=in_progress, actor=officer, at=when)
     in_progress.refresh_from_db()
     assert in_progress.interrupted_at == when
+
+
+def test_the_purge_command_and_task_also_purge_visit_requests(completed: Any, agency: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    agency.retention_days = 0
+    agency.save()
+    out = StringIO()
+    call_command("purge_expired", stdout=out)
+    assert "Purged 1 visit request(s)." in out.getvalue()
+    assert VisitRequest.objects.get(pk=completed.request_id).child_first_name == ""

@@ -33,3 +33,7 @@ class Command(BaseCommand):
         )
         for slug, number in sorted(counts.by_agency.items()):
             self.stdout.write(f"  {slug}: {number}")
+        if not dry_run:
+            from showup.visits.services import purge_expired_visits
+
+            self.stdout.write(f"Purged {purge_expired_visits()} visit request(s).")
