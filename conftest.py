@@ -74,7 +74,9 @@ def store(agency: Any) -> Any:
 def hospital(agency: Any) -> Any:
     from showup.core.models import PartnerOrganisation
 
-    return PartnerOrganisation.objects.create(agency=agency, name="Mercy Children's", kind="hospital")
+    return PartnerOrganisation.objects.create(
+        agency=agency, name="Mercy Children's", kind="hospital"
+    )
 
 
 @pytest.fixture
@@ -158,8 +160,14 @@ def report_data() -> Callable[..., dict[str, Any]]:
         if kind == "found":
             base.update({"age_min": 3, "age_max": 5, "safe_location": "Patrol car 12"})
         else:
-            base.update({"age_years": 4, "guardian_name": "Lucia Alvarez",
-                         "guardian_phone": "+15550001111", "guardian_email": "lucia@example.org"})
+            base.update(
+                {
+                    "age_years": 4,
+                    "guardian_name": "Lucia Alvarez",
+                    "guardian_phone": "+15550001111",
+                    "guardian_email": "lucia@example.org",
+                }
+            )
         base.update(overrides)
         return base
 

@@ -57,9 +57,7 @@ class Language:
     hair: tuple[str, ...]
 
 
-def _lang(
-    code: str, weight: float, boys: str, girls: str, families: str, hair: str
-) -> Language:
+def _lang(code: str, weight: float, boys: str, girls: str, families: str, hair: str) -> Language:
     return Language(
         code,
         weight,
@@ -406,7 +404,11 @@ class Synth:
         # Guardians write in their script or in Latin letters
         g_main, g_alts, g_nicks = given
         written = g_main if (g_main.isascii() or r.random() < 0.6 or not g_alts) else g_alts[0]
-        fam = family[0] if (family[0].isascii() or r.random() < 0.6 or not family[1]) else family[1][0]
+        fam = (
+            family[0]
+            if (family[0].isascii() or r.random() < 0.6 or not family[1])
+            else family[1][0]
+        )
         d: Report = {
             "id": f"M-S{i:07d}",
             "kind": "missing",
@@ -428,8 +430,19 @@ class Synth:
             d["carrying"] = item[0]
         if r.random() < 0.3:
             d["height_cm"] = round(75 + 6.5 * age + r.gauss(0, 4))
-        hidden = {"given": given, "family": family, "age": age, "sex": sex, "outfit": outfit,
-                  "item": item, "hair": hair, "lang": lang.code, "lat": lat, "lon": lon, "t": t}
+        hidden = {
+            "given": given,
+            "family": family,
+            "age": age,
+            "sex": sex,
+            "outfit": outfit,
+            "item": item,
+            "hair": hair,
+            "lang": lang.code,
+            "lat": lat,
+            "lon": lon,
+            "t": t,
+        }
         return d, hidden
 
     def found_for(self, j: int, hidden: dict[str, Any], scene: Scene) -> Report:
@@ -497,8 +510,9 @@ def scene_set(
     return Dataset(missing, found, truth)
 
 
-def stream_missing(n: int, seed: int = 3, mix: tuple[float, float, float] = (0.5, 0.2, 0.3)
-                   ) -> Iterator[tuple[Report, dict[str, Any], Scene]]:
+def stream_missing(
+    n: int, seed: int = 3, mix: tuple[float, float, float] = (0.5, 0.2, 0.3)
+) -> Iterator[tuple[Report, dict[str, Any], Scene]]:
     """n open missing reports across many scenes: (ordinary, fair, disaster) shares."""
     g = Synth(seed)
     kinds = ("ordinary", "fair", "disaster")

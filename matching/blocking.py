@@ -82,8 +82,10 @@ def description_keys(p: Profile, query: bool) -> set[str]:
 
 def place_keys(p: Profile, query: bool) -> list[str]:
     r = p.report
-    if r.lat is None or r.lon is None or not (
-        math.isfinite(r.lat) and math.isfinite(r.lon) and math.isfinite(p.hours)
+    if (
+        r.lat is None
+        or r.lon is None
+        or not (math.isfinite(r.lat) and math.isfinite(r.lon) and math.isfinite(p.hours))
     ):
         return []
     y, x = math.floor(r.lat / GEO_CELL_DEG), math.floor(r.lon / GEO_CELL_DEG)
@@ -91,7 +93,10 @@ def place_keys(p: Profile, query: bool) -> list[str]:
     if not query:
         return [f"w:{y}:{x}:{t}"]
     return [
-        f"w:{y + dy}:{x + dx}:{t + dt}" for dy in (-1, 0, 1) for dx in (-1, 0, 1) for dt in (-1, 0, 1)
+        f"w:{y + dy}:{x + dx}:{t + dt}"
+        for dy in (-1, 0, 1)
+        for dx in (-1, 0, 1)
+        for dt in (-1, 0, 1)
     ]
 
 

@@ -117,9 +117,7 @@ class Matcher:
             best.match = best.score >= self.match_score and best.score - runner >= self.match_margin
         return cands[:top]
 
-    def rank_profiles(
-        self, q: Profile, others: Iterable[Profile], top: int = 3
-    ) -> list[Candidate]:
+    def rank_profiles(self, q: Profile, others: Iterable[Profile], top: int = 3) -> list[Candidate]:
         """Best candidates for the query profile among `others` (profiles of the other kind).
 
         Every pair is scored on the fast path; reasons are written only for the `top` shown.

@@ -75,6 +75,7 @@ TEMPLATES = [
     },
 ]
 
+DATABASES: dict[str, dict[str, object]]
 if os.environ.get("SHOWUP_DB", "sqlite") == "postgres":
     DATABASES = {
         "default": {

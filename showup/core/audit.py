@@ -27,7 +27,7 @@ def audit(
         actor=actor,
         actor_label=actor_label or "public",
         action=action,
-        object_type=obj._meta.model_name if obj is not None else "",
+        object_type=(obj._meta.model_name or "") if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         agency_id=agency_id,
         data=data,

@@ -83,7 +83,9 @@ class User(AbstractUser):
     @property
     def is_agency_staff(self) -> bool:
         """Officers, coordinators and admins: they see every report of their agency."""
-        return self.role in (Role.OFFICER, Role.COORDINATOR, Role.ADMIN) and self.agency_id is not None
+        return (
+            self.role in (Role.OFFICER, Role.COORDINATOR, Role.ADMIN) and self.agency_id is not None
+        )
 
     def display_name(self) -> str:
         return self.get_full_name() or self.username
@@ -121,6 +123,9 @@ class AuditEntry(models.Model):
         ordering = ["-at", "-id"]
         verbose_name_plural = "audit entries"
 
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_id}"
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise PermissionError("audit entries are never edited")
@@ -129,14 +134,14 @@ class AuditEntry(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("audit entries are never deleted")
 
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}:{self.object_id}"
 
 
 class Notice(models.Model):
     """An in-app notification for one staff member."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     text = models.CharField(max_length=300)
     url = models.CharField(max_length=300, blank=True)
@@ -144,3 +149,6 @@ class Notice(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.text

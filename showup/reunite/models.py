@@ -68,9 +68,7 @@ class Report(models.Model):
     given_name = models.CharField(_("first name"), max_length=100, blank=True)
     family_name = models.CharField(_("family name"), max_length=100, blank=True)
     other_names = models.JSONField(_("other names"), default=list, blank=True)
-    age_years = models.DecimalField(
-        _("age"), max_digits=4, decimal_places=1, null=True, blank=True
-    )
+    age_years = models.DecimalField(_("age"), max_digits=4, decimal_places=1, null=True, blank=True)
     age_min = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
     age_max = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices, blank=True)
@@ -101,7 +99,11 @@ class Report(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     partner_org = models.ForeignKey(
-        PartnerOrganisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+        PartnerOrganisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
     )
     holding_officer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -145,7 +147,9 @@ class Candidate(models.Model):
         CONFIRMED = "confirmed", _("Confirmed")
         REJECTED = "rejected", _("Rejected")
 
-    missing = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="candidates_as_missing")
+    missing = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="candidates_as_missing"
+    )
     found = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="candidates_as_found")
     score = models.FloatField()
     engine_match = models.BooleanField(default=False)
@@ -163,6 +167,9 @@ class Candidate(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["missing", "found"], name="one_candidate_per_pair")
         ]
+
+    def __str__(self) -> str:
+        return f"candidate {self.missing_id}~{self.found_id} ({self.score:.2f})"
 
 
 class Handoff(models.Model):
@@ -188,6 +195,9 @@ class Handoff(models.Model):
     released_to = models.CharField(max_length=200, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"hand-off of candidate {self.candidate_id}"
+
     @property
     def is_complete(self) -> bool:
         """Every check done and the adult named: only then may the child go."""
@@ -209,3 +219,6 @@ class TimelineNote(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"note on report {self.report_id}"

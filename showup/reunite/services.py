@@ -271,8 +271,13 @@ def handoff_record(
         }
         for step in HANDOFF_STEPS:
             if values[step] and not getattr(handoff, step):
-                audit(f"reunite.handoff.{step}", actor=officer, obj=candidate.found,
-                      candidate=candidate.pk, **_step_detail(step, values))
+                audit(
+                    f"reunite.handoff.{step}",
+                    actor=officer,
+                    obj=candidate.found,
+                    candidate=candidate.pk,
+                    **_step_detail(step, values),
+                )
         for key, value in values.items():
             setattr(handoff, key, value)
         handoff.officer = officer

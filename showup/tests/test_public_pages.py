@@ -71,7 +71,11 @@ def test_it_does_not_reveal_staff_pages_to_anonymous_visitors() -> None:
     report = Report.objects.first()
     assert report is not None
     client = Client()
-    for url in ["/staff/board/", f"/staff/reports/{report.pk}/", f"/staff/reports/{report.pk}/photo/"]:
+    for url in [
+        "/staff/board/",
+        f"/staff/reports/{report.pk}/",
+        f"/staff/reports/{report.pk}/photo/",
+    ]:
         response = client.get(url)
         assert response.status_code in (302, 403, 404), url
         assert report.reference not in response.content.decode()

@@ -4,7 +4,6 @@ polling keeps keyboard focus, and Confirm works in place through HTMX."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest

@@ -18,7 +18,7 @@ from showup.core.models import Agency, PartnerOrganisation, Role, User
 from showup.reunite import services
 from showup.reunite.models import Candidate, Report
 
-DEMO_PASSWORD = "showup-demo"  # noqa: S105 - printed on the demo home page on purpose
+DEMO_PASSWORD = "showup-demo"
 # A town centre for the demo; the reports scatter within a few km of it.
 CENTRE = (34.0736, -118.2400)
 
@@ -37,14 +37,32 @@ FIRST = {
     "male": ["Liam", "Mateo", "Noah", "Ethan", "Diego", "Kenji", "Omar", "Luca", "Caleb", "Arjun"],
     "female": ["Sofia", "Ava", "Isabella", "Mia", "Aaliyah", "Mei", "Zara", "Lucia", "Nora", "Ana"],
 }
-FAMILY = ["Nguyen", "Garcia", "Johnson", "Kim", "Patel", "Lopez", "Brown", "Haddad", "Novak", "Reyes"]
+FAMILY = [
+    "Nguyen",
+    "Garcia",
+    "Johnson",
+    "Kim",
+    "Patel",
+    "Lopez",
+    "Brown",
+    "Haddad",
+    "Novak",
+    "Reyes",
+]
 COLOURS = ["red", "blue", "green", "yellow", "pink", "black", "white", "orange", "purple", "grey"]
 TOPS = ["t-shirt", "hoodie", "sweater", "rain jacket", "dress", "polo shirt"]
 BOTTOMS = ["shorts", "jeans", "leggings", "skirt", "track pants"]
 SHOES = ["sneakers", "sandals", "rain boots", "crocs"]
 ITEMS = ["stuffed bunny", "toy truck", "balloon", "backpack", "water bottle", ""]
-PLACES = ["county fair, Gate B", "Riverside Park playground", "Main St library",
-          "FreshMart parking lot", "bus station", "farmers market", "community pool"]
+PLACES = [
+    "county fair, Gate B",
+    "Riverside Park playground",
+    "Main St library",
+    "FreshMart parking lot",
+    "bus station",
+    "farmers market",
+    "community pool",
+]
 
 
 class Command(BaseCommand):
@@ -67,29 +85,40 @@ class Command(BaseCommand):
         self._donuts(agency, users, now)
         self._curb(agency, users, now)
         self._background(agency, users, now, rng, options["extra"])
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo loaded: {Report.objects.filter(agency=agency).count()} reports, "
-            f"{Candidate.objects.filter(missing__agency=agency).count()} candidate matches. "
-            f"Log in as any demo-* user with password '{DEMO_PASSWORD}'."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo loaded: {Report.objects.filter(agency=agency).count()} reports, "
+                f"{Candidate.objects.filter(missing__agency=agency).count()} candidate matches. "
+                f"Log in as any demo-* user with password '{DEMO_PASSWORD}'."
+            )
+        )
 
     def _accounts(self) -> tuple[Agency, dict[str, User]]:
         agency = Agency.objects.create(
-            name="Riverside County Community Engagement Unit", slug="demo",
+            name="Riverside County Community Engagement Unit",
+            slug="demo",
             email="engagement-unit@example.org",
         )
         orgs = {
             "store": PartnerOrganisation.objects.create(
-                agency=agency, name="FreshMart Riverside (store security)", kind="store"),
+                agency=agency, name="FreshMart Riverside (store security)", kind="store"
+            ),
             "hospital": PartnerOrganisation.objects.create(
-                agency=agency, name="Riverside Children's Hospital, child life", kind="hospital"),
+                agency=agency, name="Riverside Children's Hospital, child life", kind="hospital"
+            ),
         }
         users = {}
         for username, role, first, last, org in ACCOUNTS:
             users[username] = User.objects.create_user(
-                username=username, password=DEMO_PASSWORD, role=role, agency=agency,
-                partner_org=orgs.get(org), first_name=first, last_name=last,
-                email=f"{username}@example.org", is_staff=role == Role.ADMIN,
+                username=username,
+                password=DEMO_PASSWORD,
+                role=role,
+                agency=agency,
+                partner_org=orgs.get(org),
+                first_name=first,
+                last_name=last,
+                email=f"{username}@example.org",
+                is_staff=role == Role.ADMIN,
                 is_superuser=role == Role.ADMIN,
             )
         return agency, users
@@ -98,71 +127,154 @@ class Command(BaseCommand):
         """Story 01: a boy wanders off in a supermarket car park; a trooper lends him his badge."""
         when = now - timedelta(days=2, hours=3)
         lot = (34.0701, -118.2493)
-        missing = services.report_create(agency=agency, kind="missing", filed_by=users["demo-store"],
-            partner_org=users["demo-store"].partner_org, data={
-                "given_name": "Marcus", "family_name": "Bell", "age_years": 7, "sex": "male",
-                "hair": "short black curls", "clothing": "green dinosaur t-shirt, grey shorts",
-                "carrying": "", "languages": ["en"], "lat": lot[0], "lon": lot[1],
-                "place": "FreshMart parking lot, by the cart return", "seen_at": when,
-                "guardian_name": "Renee Bell", "guardian_phone": "+15550142201",
-                "description": "Mother was loading groceries with a toddler; he was beside the cart."})
-        found = services.report_create(agency=agency, kind="found", filed_by=users["demo-trooper"],
-            data={"given_name": "Marcus", "age_min": 6, "age_max": 8, "sex": "male",
-                  "hair": "black curly", "clothing": "green t-shirt with a dinosaur, gray shorts",
-                  "languages": ["en"], "lat": lot[0] + 0.0012, "lon": lot[1] + 0.0009,
-                  "place": "far end of the FreshMart lot", "seen_at": when + timedelta(minutes=6),
-                  "safe_location": "With Trooper Hughes by his cruiser; wearing the trooper's badge",
-                  "description": "Calm, proud of the badge. Says his mom has a baby with her."})
+        missing = services.report_create(
+            agency=agency,
+            kind="missing",
+            filed_by=users["demo-store"],
+            partner_org=users["demo-store"].partner_org,
+            data={
+                "given_name": "Marcus",
+                "family_name": "Bell",
+                "age_years": 7,
+                "sex": "male",
+                "hair": "short black curls",
+                "clothing": "green dinosaur t-shirt, grey shorts",
+                "carrying": "",
+                "languages": ["en"],
+                "lat": lot[0],
+                "lon": lot[1],
+                "place": "FreshMart parking lot, by the cart return",
+                "seen_at": when,
+                "guardian_name": "Renee Bell",
+                "guardian_phone": "+15550142201",
+                "description": "Mother was loading groceries with a toddler; he was by the cart.",
+            },
+        )
+        found = services.report_create(
+            agency=agency,
+            kind="found",
+            filed_by=users["demo-trooper"],
+            data={
+                "given_name": "Marcus",
+                "age_min": 6,
+                "age_max": 8,
+                "sex": "male",
+                "hair": "black curly",
+                "clothing": "green t-shirt with a dinosaur, gray shorts",
+                "languages": ["en"],
+                "lat": lot[0] + 0.0012,
+                "lon": lot[1] + 0.0009,
+                "place": "far end of the FreshMart lot",
+                "seen_at": when + timedelta(minutes=6),
+                "safe_location": "With Trooper Hughes by his cruiser; wearing the trooper's badge",
+                "description": "Calm, proud of the badge. Says his mom has a baby with her.",
+            },
+        )
         candidate = Candidate.objects.get(missing=missing, found=found)
         services.candidate_confirm(candidate=candidate, actor=users["demo-coordinator"])
-        services.handoff_record(candidate=candidate, officer=users["demo-trooper"], id_checked=True,
-            id_type="driving_licence", id_last4="4821", child_recognises=True,
-            guardian_knowledge=True, guardian_knowledge_note="Named his baby sister and his school",
-            released_to="Renee Bell")
-        services.note_add(report=found, author=users["demo-trooper"],
-            text="Family invited to the station's community day; follow-up visit next week.")
+        services.handoff_record(
+            candidate=candidate,
+            officer=users["demo-trooper"],
+            id_checked=True,
+            id_type="driving_licence",
+            id_last4="4821",
+            child_recognises=True,
+            guardian_knowledge=True,
+            guardian_knowledge_note="Named his baby sister and his school",
+            released_to="Renee Bell",
+        )
+        services.note_add(
+            report=found,
+            author=users["demo-trooper"],
+            text="Family invited to the station's community day; follow-up visit next week.",
+        )
 
     def _donuts(self, agency: Agency, users: dict[str, User], now: datetime) -> None:
         """Story 02: a four-year-old is found walking to the donut shop before anyone knows."""
         street = (34.0812, -118.2305)
-        services.report_create(agency=agency, kind="found", filed_by=users["demo-deputy"], data={
-            "given_name": "Eli", "age_min": 3, "age_max": 5, "sex": "male",
-            "hair": "blond, messy", "clothing": "blue pyjama top with rockets, bare feet",
-            "carrying": "a handful of coins", "languages": ["en"],
-            "lat": street[0], "lon": street[1], "place": "Oak Ave, walking toward Sunny Donuts",
-            "seen_at": now - timedelta(minutes=25),
-            "safe_location": "Walking with Deputy Delgado to the donut shop, then patrol car 7",
-            "description": "Says he is going to buy donuts for his mom."})
-        services.report_create(agency=agency, kind="missing", filed_by=None, data={
-            "given_name": "Elijah", "family_name": "Carter", "other_names": ["Eli"],
-            "age_years": 4, "sex": "male", "hair": "blonde", "languages": ["en"],
-            "clothing": "rocket pyjamas, no shoes", "carrying": "",
-            "lat": street[0] + 0.004, "lon": street[1] - 0.003,
-            "place": "home on Birch St, the back door was unlatched",
-            "seen_at": now - timedelta(minutes=50),
-            "guardian_name": "Dana Carter", "guardian_phone": "+15550177302",
-            "guardian_language": "en"})
+        services.report_create(
+            agency=agency,
+            kind="found",
+            filed_by=users["demo-deputy"],
+            data={
+                "given_name": "Eli",
+                "age_min": 3,
+                "age_max": 5,
+                "sex": "male",
+                "hair": "blond, messy",
+                "clothing": "blue pyjama top with rockets, bare feet",
+                "carrying": "a handful of coins",
+                "languages": ["en"],
+                "lat": street[0],
+                "lon": street[1],
+                "place": "Oak Ave, walking toward Sunny Donuts",
+                "seen_at": now - timedelta(minutes=25),
+                "safe_location": "Walking with Deputy Delgado to the donut shop, then patrol car 7",
+                "description": "Says he is going to buy donuts for his mom.",
+            },
+        )
+        services.report_create(
+            agency=agency,
+            kind="missing",
+            filed_by=None,
+            data={
+                "given_name": "Elijah",
+                "family_name": "Carter",
+                "other_names": ["Eli"],
+                "age_years": 4,
+                "sex": "male",
+                "hair": "blonde",
+                "languages": ["en"],
+                "clothing": "rocket pyjamas, no shoes",
+                "carrying": "",
+                "lat": street[0] + 0.004,
+                "lon": street[1] - 0.003,
+                "place": "home on Birch St, the back door was unlatched",
+                "seen_at": now - timedelta(minutes=50),
+                "guardian_name": "Dana Carter",
+                "guardian_phone": "+15550177302",
+                "guardian_language": "en",
+            },
+        )
 
     def _curb(self, agency: Agency, users: dict[str, User], now: datetime) -> None:
         """Story 03: a boy alone on a curb; an officer stays and shares his lunch."""
-        services.report_create(agency=agency, kind="found", filed_by=users["demo-officer"], data={
-            "situation": Report.Situation.ALONE, "given_name": "", "age_min": 8, "age_max": 11,
-            "sex": "male", "hair": "short brown", "clothing": "red hoodie, jeans, worn sneakers",
-            "carrying": "school backpack", "languages": ["en", "es"],
-            "lat": 34.0655, "lon": -118.2281, "place": "curb outside the Corner Market, 5th St",
-            "seen_at": now - timedelta(minutes=40),
-            "safe_location": "Sitting with Officer Okafor outside the market",
-            "description": "Would not give his name. Hungry; shared a sandwich. Welfare check."})
+        services.report_create(
+            agency=agency,
+            kind="found",
+            filed_by=users["demo-officer"],
+            data={
+                "situation": Report.Situation.ALONE,
+                "given_name": "",
+                "age_min": 8,
+                "age_max": 11,
+                "sex": "male",
+                "hair": "short brown",
+                "clothing": "red hoodie, jeans, worn sneakers",
+                "carrying": "school backpack",
+                "languages": ["en", "es"],
+                "lat": 34.0655,
+                "lon": -118.2281,
+                "place": "curb outside the Corner Market, 5th St",
+                "seen_at": now - timedelta(minutes=40),
+                "safe_location": "Sitting with Officer Okafor outside the market",
+                "description": "Would not give his name. Hungry; shared a sandwich. Welfare check.",
+            },
+        )
 
-    def _background(self, agency: Agency, users: dict[str, User], now: datetime,
-                    rng: random.Random, pairs: int) -> None:
+    def _background(
+        self, agency: Agency, users: dict[str, User], now: datetime, rng: random.Random, pairs: int
+    ) -> None:
         """Open reports around town so the board looks like a busy afternoon."""
         filers = [users["demo-trooper"], users["demo-deputy"], users["demo-officer"]]
         for i in range(pairs):
             sex = rng.choice(["male", "female"])
             first, family = rng.choice(FIRST[sex]), rng.choice(FAMILY)
             age = rng.randint(3, 12)
-            top, bottom = f"{rng.choice(COLOURS)} {rng.choice(TOPS)}", f"{rng.choice(COLOURS)} {rng.choice(BOTTOMS)}"
+            top, bottom = (
+                f"{rng.choice(COLOURS)} {rng.choice(TOPS)}",
+                f"{rng.choice(COLOURS)} {rng.choice(BOTTOMS)}",
+            )
             clothing = f"{top}, {bottom}, {rng.choice(COLOURS)} {rng.choice(SHOES)}"
             item = rng.choice(ITEMS)
             lat = CENTRE[0] + rng.uniform(-0.03, 0.03)
@@ -172,18 +284,44 @@ class Command(BaseCommand):
             has_missing = i % 3 != 2
             has_found = i % 3 != 1
             if has_missing:
-                services.report_create(agency=agency, kind="missing", filed_by=None, data={
-                    "given_name": first, "family_name": family, "age_years": age, "sex": sex,
-                    "clothing": clothing, "carrying": item, "languages": ["en"],
-                    "lat": lat, "lon": lon, "place": place, "seen_at": seen,
-                    "guardian_name": f"{rng.choice(FIRST['female'])} {family}",
-                    "guardian_phone": f"+1555010{i:04d}"})
+                services.report_create(
+                    agency=agency,
+                    kind="missing",
+                    filed_by=None,
+                    data={
+                        "given_name": first,
+                        "family_name": family,
+                        "age_years": age,
+                        "sex": sex,
+                        "clothing": clothing,
+                        "carrying": item,
+                        "languages": ["en"],
+                        "lat": lat,
+                        "lon": lon,
+                        "place": place,
+                        "seen_at": seen,
+                        "guardian_name": f"{rng.choice(FIRST['female'])} {family}",
+                        "guardian_phone": f"+1555010{i:04d}",
+                    },
+                )
             if has_found:
                 said = first if rng.random() < 0.6 else ""
-                services.report_create(agency=agency, kind="found", filed_by=rng.choice(filers), data={
-                    "given_name": said, "age_min": max(0, age - 1), "age_max": age + 1,
-                    "sex": sex, "clothing": clothing if has_missing else f"{top}, {bottom}",
-                    "carrying": item, "languages": ["en"],
-                    "lat": lat + rng.uniform(-0.005, 0.005), "lon": lon + rng.uniform(-0.005, 0.005),
-                    "place": place, "seen_at": seen + timedelta(minutes=rng.randint(5, 50)),
-                    "safe_location": "With the officer at the information booth"})
+                services.report_create(
+                    agency=agency,
+                    kind="found",
+                    filed_by=rng.choice(filers),
+                    data={
+                        "given_name": said,
+                        "age_min": max(0, age - 1),
+                        "age_max": age + 1,
+                        "sex": sex,
+                        "clothing": clothing if has_missing else f"{top}, {bottom}",
+                        "carrying": item,
+                        "languages": ["en"],
+                        "lat": lat + rng.uniform(-0.005, 0.005),
+                        "lon": lon + rng.uniform(-0.005, 0.005),
+                        "place": place,
+                        "seen_at": seen + timedelta(minutes=rng.randint(5, 50)),
+                        "safe_location": "With the officer at the information booth",
+                    },
+                )
