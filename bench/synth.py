@@ -458,7 +458,7 @@ class Synth:
         if x < 0.8 and r.random() < 0.35:
             fam = hidden["family"]
             d["family_name"] = self._case(r.choice((fam[0], *fam[1])))
-        d["age_min"] = max(0, round(est - half))
+        d["age_min"] = min(18, max(0, round(est - half)))
         d["age_max"] = min(18, max(d["age_min"], round(est + half)))
         d["sex"] = hidden["sex"] if r.random() < 0.95 else "unknown"
         d["hair"] = hidden["hair"] if r.random() < 0.8 else ""

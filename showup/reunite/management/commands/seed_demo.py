@@ -50,8 +50,11 @@ FAMILY = [
     "Reyes",
 ]
 COLOURS = ["red", "blue", "green", "yellow", "pink", "black", "white", "orange", "purple", "grey"]
-TOPS = ["t-shirt", "hoodie", "sweater", "rain jacket", "dress", "polo shirt"]
-BOTTOMS = ["shorts", "jeans", "leggings", "skirt", "track pants"]
+TOPS = ["t-shirt", "hoodie", "sweater", "rain jacket", "polo shirt"]
+BOTTOMS = {
+    "male": ["shorts", "jeans", "track pants"],
+    "female": ["shorts", "jeans", "leggings", "skirt", "track pants"],
+}
 SHOES = ["sneakers", "sandals", "rain boots", "crocs"]
 ITEMS = ["stuffed bunny", "toy truck", "balloon", "backpack", "water bottle", ""]
 PLACES = [
@@ -273,7 +276,7 @@ class Command(BaseCommand):
             age = rng.randint(3, 12)
             top, bottom = (
                 f"{rng.choice(COLOURS)} {rng.choice(TOPS)}",
-                f"{rng.choice(COLOURS)} {rng.choice(BOTTOMS)}",
+                f"{rng.choice(COLOURS)} {rng.choice(BOTTOMS[sex])}",
             )
             clothing = f"{top}, {bottom}, {rng.choice(COLOURS)} {rng.choice(SHOES)}"
             item = rng.choice(ITEMS)
