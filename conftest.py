@@ -28,6 +28,14 @@ def _private_media(settings: Any, tmp_path: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_candidate_index() -> None:
+    """Each test has its own database; the process's index must not remember the last one's."""
+    from showup.reunite.candidate_index import process_index
+
+    process_index.reset()
+
+
+@pytest.fixture(autouse=True)
 def _audit_rows_cleared_after_transactional_tests(request: Any) -> Iterator[None]:
     """Transactional tests (live_server, browser tests) empty the database afterwards; on
     SQLite the append-only triggers would refuse that, so the audit rows are cleared first with

@@ -6,7 +6,6 @@ validate user input and never check who may call them.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -14,10 +13,10 @@ from django.db.models import Q
 from django.utils import timezone
 from PIL import Image
 
-from matching import ChildReport, Matcher
 from showup.core.audit import audit
 from showup.core.models import Agency, PartnerOrganisation, Role, User
 from showup.core.photos import delete_photo, store_photo
+from showup.reunite.candidate_index import process_index
 from showup.reunite.models import Candidate, Handoff, Report, TimelineNote
 
 # The fields a report form or the API may set; everything else is the system's.
@@ -47,34 +46,6 @@ REPORT_FIELDS = (
     "guardian_language",
 )
 CANDIDATES_KEPT = 5
-_matcher = Matcher()
-
-
-def _as_float(value: Decimal | float | None) -> float | None:
-    return None if value is None else float(value)
-
-
-def to_child_report(report: Report) -> ChildReport:
-    return ChildReport(
-        id=str(report.pk),
-        kind=report.kind,  # type: ignore[arg-type]
-        time=report.seen_at,
-        lat=report.lat,
-        lon=report.lon,
-        given_name=report.given_name,
-        family_name=report.family_name,
-        other_names=tuple(report.other_names or ()),
-        age_years=_as_float(report.age_years),
-        age_min=_as_float(report.age_min),
-        age_max=_as_float(report.age_max),
-        sex=report.sex,
-        height_cm=_as_float(report.height_cm),
-        hair=report.hair,
-        clothing=report.clothing,
-        carrying=report.carrying,
-        languages=tuple(report.languages or ()),
-        place=report.place,
-    )
 
 
 def report_create(
@@ -161,22 +132,25 @@ def matches_refresh(*, report: Report) -> list[Candidate]:
     """
     if not report.is_open:
         return []
-    other_kind = Report.Kind.FOUND if report.kind == Report.Kind.MISSING else Report.Kind.MISSING
-    pool = list(Report.objects.open().filter(agency_id=report.agency_id, kind=other_kind))
-    ranked = _matcher.rank(
-        to_child_report(report), [to_child_report(r) for r in pool], top=CANDIDATES_KEPT
-    )
+    other_field = "missing_id" if report.kind == Report.Kind.FOUND else "found_id"
     decided = set(
         _pair_filter(report)
         .exclude(decision=Candidate.Decision.PROPOSED)
-        .values_list("missing_id" if report.kind == Report.Kind.FOUND else "found_id", flat=True)
+        .values_list(other_field, flat=True)
     )
-    by_id = {str(r.pk): r for r in pool}
+    ranked = process_index.rank(report, top=CANDIDATES_KEPT + len(decided))
+    other_kind = Report.Kind.FOUND if report.kind == Report.Kind.MISSING else Report.Kind.MISSING
+    by_id = {
+        str(r.pk): r
+        for r in Report.objects.open().filter(
+            agency_id=report.agency_id, kind=other_kind, pk__in=[int(c.other_id) for c in ranked]
+        )
+    }
+    process_index.forget_missing([c.other_id for c in ranked if c.other_id not in by_id])
+    ranked = [c for c in ranked if c.other_id in by_id and by_id[c.other_id].pk not in decided]
     kept: list[Candidate] = []
-    for cand in ranked:
+    for cand in ranked[:CANDIDATES_KEPT]:
         other = by_id[cand.other_id]
-        if other.pk in decided:
-            continue
         missing, found = (report, other) if report.kind == Report.Kind.MISSING else (other, report)
         obj, _created = Candidate.objects.update_or_create(
             missing=missing,

@@ -133,7 +133,9 @@ def report_missing_public(request: HttpRequest) -> HttpResponse:
 
 def _private_headers(response: HttpResponse) -> HttpResponse:
     # The token in the URL is the only key to this page: never leak it onward or cache it.
-    response["Referrer-Policy"] = "no-referrer"
+    # "same-origin", not "no-referrer": with no-referrer browsers send `Origin: null` on the
+    # page's own POSTs (cancel, language switch) and Django's CSRF check refuses them.
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

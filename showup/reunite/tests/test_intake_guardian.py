@@ -255,7 +255,7 @@ def test_it_answers_404_for_unknown_and_found_tokens(
 def test_it_keeps_the_status_page_private(client: Client, two_reports: Any) -> None:
     mine, _other = two_reports
     r = client.get(f"/status/{mine.status_token}/")
-    assert r["Referrer-Policy"] == "no-referrer"
+    assert r["Referrer-Policy"] == "same-origin"  # never to another site; see _private_headers
     assert "no-store" in r["Cache-Control"]
     body = r.content.decode()
     assert '<meta name="robots" content="noindex' in body
