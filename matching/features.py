@@ -445,10 +445,7 @@ def quick_levels(m: Profile, f: Profile) -> tuple[str, ...]:
         height = "close" if d <= 6 else ("near" if d <= 15 else "far")
     sex = "none" if not m.sex or not f.sex else ("same" if m.sex == f.sex else "differ")
     cl, cc = _q_clothing(m, f)
-    if not m.items or not f.items:
-        carrying = "none"
-    else:
-        carrying = "same" if m.items & f.items else "differ"
+    carrying = "none" if not m.items or not f.items else ("same" if m.items & f.items else "differ")
     if not m.languages or not f.languages:
         lang = "one" if (m.languages or f.languages) else "none"
     else:

@@ -1,0 +1,73 @@
+"""`make bench`: quality on the development set, then speed and memory at scale.
+
+    .venv/bin/python bench/run.py            # the full run (several minutes)
+    .venv/bin/python bench/run.py --quick    # 10k open reports, a small batch
+
+Runs bench/quality.py (which writes the quality part of docs/benchmarks.md), then
+bench/scale.py (which writes docs/benchmarks-scale.md.part), and joins them with a header
+naming the machine and the commands.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DOC = REPO / "docs" / "benchmarks.md"
+PART = REPO / "docs" / "benchmarks-scale.md.part"
+
+
+def machine() -> list[str]:
+    cpu = platform.processor() or "unknown CPU"
+    mem = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 2**20:.1f} GiB"
+    except OSError:
+        pass
+    return [
+        f"- CPUs (nproc): {os.cpu_count()}",
+        f"- CPU model: {cpu}",
+        f"- RAM: {mem}",
+        f"- Python: {platform.python_version()} ({platform.python_implementation()})",
+        f"- OS: {platform.platform()}",
+    ]
+
+
+def main() -> int:
+    quick = "--quick" in sys.argv[1:]
+    py = sys.executable
+    subprocess.run([py, str(REPO / "bench" / "quality.py")], check=True, cwd=REPO)
+    scale_args = ["--quick"] if quick else []
+    subprocess.run([py, str(REPO / "bench" / "scale.py"), *scale_args], check=True, cwd=REPO)
+    quality = DOC.read_text(encoding="utf-8")
+    body = quality.split("\n", 1)[1] if quality.startswith("# Benchmarks") else quality
+    head = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`.venv/bin/python bench/run.py`; "
+        "`bench/run.py --quick` for a smoke run). Machine:",
+        "",
+        *machine(),
+        "",
+        "The machine is shared with other work while the benchmark runs, so single figures",
+        "can wobble by tens of percent between runs; the shape does not.",
+    ]
+    text = "\n".join(head) + "\n" + body.rstrip() + "\n\n" + PART.read_text(encoding="utf-8")
+    DOC.write_text(text, encoding="utf-8")
+    PART.unlink()
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
