@@ -4,10 +4,12 @@
 
 writes MISSING.jsonl, FOUND.jsonl and truth.jsonl in the contract's format.
 
-Names come from several languages and scripts (English, Spanish, Vietnamese, Chinese in
-pinyin and Han, Arabic in Arabic script and Latin, Russian/Ukrainian in Cyrillic and Latin,
-Hindi in Devanagari and Latin) with nicknames and diminutives, spelling mistakes and letter
-case variation. A found report is what an officer writes about a child who belongs to one
+Names come from Faker's lists for sixteen locales (see namepool.py: English, Spanish,
+Portuguese, French, Filipino, Polish, Vietnamese, Chinese, Korean, Japanese, Arabic, Persian,
+Russian, Ukrainian, Hindi) with a realistic skew (a few names are very common), written in
+the native script or romanised by ear, with nicknames and diminutives, spelling mistakes and
+letter case variation; 8% of missing children are a sibling of another (same family name,
+place and time), and a fifth of found children give no name. A found report is what an officer writes about a child who belongs to one
 missing report (or to none): the name the child gave (a nickname, another script, a
 misspelling, or nothing), an age estimate whose error grows with age, the clothing in other
 words, and a place and time that depend on the scene:
@@ -31,156 +33,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from namepool import LOCALE_WEIGHTS, LOCALES, Locale, draw, latin_form, nickname, pools
+
 Report = dict[str, Any]
+SIBLINGS = 0.08  # share of missing reports that are a brother or sister of the previous one
 
-# ---- names -------------------------------------------------------------------------------
-# (form a guardian writes, other scripts/spellings of the same name, nicknames the child uses)
-Name = tuple[str, tuple[str, ...], tuple[str, ...]]
-
-
-def _n(spec: str) -> Name:
-    """'José|Jose|Pepe,Pepito' -> ('José', ('Jose',), ('Pepe', 'Pepito'))."""
-    parts = spec.split("|")
-    main = parts[0]
-    alts = tuple(a for a in (parts[1].split(",") if len(parts) > 1 else []) if a)
-    nicks = tuple(a for a in (parts[2].split(",") if len(parts) > 2 else []) if a)
-    return main, alts, nicks
-
-
-@dataclass(frozen=True)
-class Language:
-    code: str
-    weight: float
-    boys: tuple[Name, ...]
-    girls: tuple[Name, ...]
-    families: tuple[Name, ...]
-    hair: tuple[str, ...]
-
-
-def _lang(code: str, weight: float, boys: str, girls: str, families: str, hair: str) -> Language:
-    return Language(
-        code,
-        weight,
-        tuple(_n(s) for s in boys.split(";")),
-        tuple(_n(s) for s in girls.split(";")),
-        tuple(_n(s) for s in families.split(";")),
-        tuple(hair.split(";")),
-    )
-
-
-LANGUAGES: tuple[Language, ...] = (
-    _lang(
-        "en",
-        0.22,
-        "William||Will,Billy,Liam;James||Jimmy,Jamie;Robert||Bobby,Rob;Michael||Mikey,Mike;"
-        "Benjamin||Ben,Benny;Jonathan|Jonathon|Jon,Johnny;Samuel||Sam,Sammy;Oliver||Ollie;"
-        "Theodore||Theo,Teddy;Christopher||Chris,Kit;Nicholas||Nick,Nicky;Henry||Harry,Hank;"
-        "Noah;Lucas||Luke;Jackson||Jack,Jax;Matthew||Matt,Matty;Daniel||Danny,Dan;Ethan;"
-        "Owen;Caleb;Isaac||Ike;Joshua||Josh;Andrew||Andy,Drew;Elijah||Eli",
-        "Elizabeth||Lizzie,Beth,Eliza,Liz;Katherine|Catherine|Katie,Kate,Kathy;Margaret||Maggie,"
-        "Meg,Peggy;Olivia||Liv,Livvy;Emma||Em;Charlotte||Charlie,Lottie;Amelia||Millie,Amy;"
-        "Abigail||Abby;Isabella||Izzy,Bella;Harper;Ava;Mia;Evelyn||Evie;Madison||Maddie;"
-        "Victoria||Tori,Vicky;Rebecca||Becky;Jessica||Jess,Jessie;Hannah;Chloe;Grace||Gracie;"
-        "Penelope||Penny;Eleanor||Ellie,Nora",
-        "Smith;Johnson;Williams;Brown;Jones;Miller;Davis;Wilson;Anderson;Taylor;Thomas;Moore;"
-        "Jackson;Martin;Thompson;White;Harris;Clark;Lewis;Robinson;Walker;Young;Allen;King;"
-        "Wright;Scott;Hill;Green;Adams;Baker;Nelson;Carter;Mitchell;Roberts;Campbell;Parker",
-        "blonde straight;brown wavy;light brown;red curly;dark brown;blond ponytail;"
-        "brown short;ginger",
-    ),
-    _lang(
-        "es",
-        0.22,
-        "José|Jose|Pepe,Pepito,Chepe;Francisco||Paco,Pancho,Curro;Alejandro||Ale,Alex;"
-        "Santiago||Santi,Tiago;Mateo|Matteo|Teo;Diego;Jesús|Jesus|Chuy,Chucho;"
-        "Fernando||Nando,Fer;Manuel||Manolo,Manu;Rafael||Rafa;Ignacio||Nacho;"
-        "Eduardo||Lalo;Guillermo||Memo;Enrique||Quique;Antonio||Toño,Tono;"
-        "Sebastián|Sebastian|Sebas;Emiliano||Emi;Andrés|Andres|;Joaquín|Joaquin|Quino;"
-        "Gabriel||Gabi;Carlos||Carlitos;Luis||Lucho;Javier||Javi;Miguel||Migue",
-        "Guadalupe||Lupita,Lupe;Sofía|Sofia|Sofi;Valentina||Vale,Valen;Camila||Cami;"
-        "Lucía|Lucia|Lu;Isabella||Isa,Bella;Dolores||Lola,Lolita;Daniela||Dani;"
-        "Gabriela||Gabi;Concepción|Concepcion|Concha,Conchita;Rosario||Charo;"
-        "Teresa||Tere,Teresita;Mariana||Mari;Valeria||Vale;Ximena|Jimena|Xime;"
-        "Carmen||Carmencita;Natalia||Nati;Fernanda||Fer,Ferchu;Renata||Rena;"
-        "Paula||Pau;Victoria||Vicky;María José|Maria Jose|Majo",
-        "García|Garcia;Rodríguez|Rodriguez;Martínez|Martinez;Hernández|Hernandez;López|Lopez;"
-        "González|Gonzalez;Pérez|Perez;Sánchez|Sanchez;Ramírez|Ramirez;Torres;Flores;"
-        "Rivera;Gómez|Gomez;Díaz|Diaz;Cruz;Morales;Reyes;Ortiz;Gutiérrez|Gutierrez;"
-        "Chávez|Chavez;Ruiz;Jiménez|Jimenez;Mendoza;Vargas;Castillo;Romero;Herrera;Medina",
-        "black straight;dark brown;black curly;brown wavy;black braids;brown ponytail",
-    ),
-    _lang(
-        "vi",
-        0.1,
-        "Minh;Huy;Quân|Quan|;Khoa;Bảo|Bao|;Tuấn|Tuan|;Dũng|Dung|;Hải|Hai|;Long;Nam;"
-        "Đức|Duc|;Phúc|Phuc|;Thành|Thanh|;Hiếu|Hieu|;Khang;Vinh;Tùng|Tung|;Trí|Tri|",
-        "Anh;Linh;Thảo|Thao|;Trang;Phương|Phuong|;Ngọc|Ngoc|;Hương|Huong|;Thu;Mai;Lan;"
-        "Hoa;Vy|Vi|;Khánh|Khanh|;Châu|Chau|;Nhung;Yến|Yen|;Hằng|Hang|;Diệp|Diep|",
-        "Nguyễn|Nguyen,Nguyen;Trần|Tran;Lê|Le;Phạm|Pham;Hoàng|Hoang;Huỳnh|Huynh;"
-        "Phan;Vũ|Vu;Võ|Vo;Đặng|Dang;Bùi|Bui;Đỗ|Do;Hồ|Ho;Ngô|Ngo;Dương|Duong;Lý|Ly",
-        "black straight;black short;black ponytail;dark brown",
-    ),
-    _lang(
-        "zh",
-        0.1,
-        "伟|Wei|;强|Qiang|;磊|Lei|;军|Jun|;洋|Yang|;勇|Yong|;杰|Jie|;涛|Tao|;明|Ming|;"
-        "浩然|Haoran|;子轩|Zixuan|;宇轩|Yuxuan|;俊杰|Junjie|;博文|Bowen|;天佑|Tianyou|",
-        "芳|Fang|;娜|Na|;敏|Min|;静|Jing|;丽|Li|;艳|Yan|;秀英|Xiuying|;梓涵|Zihan|;"
-        "一诺|Yinuo|;欣怡|Xinyi|;诗涵|Shihan|;雨桐|Yutong|;佳怡|Jiayi|;思琪|Siqi|",
-        "王|Wang;李|Li,Lee;张|Zhang,Chang;刘|Liu;陈|Chen,Chan;杨|Yang;黄|Huang,Wong;赵|Zhao;"
-        "吴|Wu;周|Zhou,Chow;徐|Xu;孙|Sun;马|Ma;朱|Zhu;胡|Hu;郭|Guo;何|He;林|Lin,Lam",
-        "black straight;black short;black bob;black ponytail",
-    ),
-    _lang(
-        "ar",
-        0.12,
-        "محمد|Muhammad,Mohammed,Mohamed|Mo,Hamoudi;أحمد|Ahmed,Ahmad|;علي|Ali|;"
-        "عمر|Omar,Umar|;يوسف|Yusuf,Youssef,Yousef|Joe;إبراهيم|Ibrahim|Ibra;"
-        "حسن|Hassan,Hasan|;حسين|Hussein,Husain|;خالد|Khalid,Khaled|;يحيى|Yahya|;"
-        "آدم|Adam|;رامي|Rami|;كريم|Karim,Kareem|;سامي|Sami,Samy|;زياد|Ziad,Ziyad|",
-        "فاطمة|Fatima,Fatma|Fati;عائشة|Aisha,Ayesha|;مريم|Maryam,Mariam|;"
-        "زينب|Zainab,Zaynab|;خديجة|Khadija,Khadijah|;ليلى|Layla,Leila|;نور|Nour,Noor|;"
-        "سارة|Sara,Sarah|;سلمى|Salma|;هدى|Huda,Houda|;رنا|Rana|;ياسمين|Yasmin,Yasmine|Yasi;"
-        "دينا|Dina|;أمل|Amal|",
-        "الحسن|Al-Hassan,Alhassan;حداد|Haddad;خوري|Khoury,Khouri;منصور|Mansour,Mansur;"
-        "سعيد|Saeed,Said;عباس|Abbas;يوسف|Youssef;حمدان|Hamdan;نصر|Nasr,Nasser;"
-        "عثمان|Othman,Osman;صالح|Saleh,Salih;قاسم|Qasim,Kassem",
-        "black curly;dark brown;black straight;brown curly",
-    ),
-    _lang(
-        "ru",
-        0.12,
-        "Дмитрий|Dmitry,Dmitri,Dmitriy|Dima,Mitya;Александр|Alexander,Aleksandr|Sasha,Shura;"
-        "Михаил|Mikhail|Misha;Иван|Ivan|Vanya;Сергей|Sergei,Sergey|Seryozha;"
-        "Николай|Nikolai|Kolya;Алексей|Alexei,Aleksei|Lyosha,Alyosha;"
-        "Артём|Artyom,Artem|Tyoma;Максим|Maksim,Maxim|Max;Андрей|Andrei,Andriy|Andryusha;"
-        "Богдан|Bohdan,Bogdan|Bodya;Тарас|Taras|;Егор|Yegor,Egor|",
-        "Наталья|Natalia,Natalya|Natasha;Дарья|Daria,Darya|Dasha;"
-        "Екатерина|Ekaterina,Yekaterina|Katya;Анна|Anna|Anya;Анастасия|Anastasia|Nastya;"
-        "Татьяна|Tatiana,Tatyana|Tanya;Ольга|Olga|Olya;Елена|Elena,Yelena|Lena;"
-        "Юлия|Yulia,Yuliya|Yulya;Мария|Maria,Mariya|Masha;Полина|Polina|Polya;"
-        "Ксения|Ksenia,Kseniya|Ksyusha;Виктория|Viktoria,Victoria|Vika;Оксана|Oksana|",
-        "Иванов|Ivanov;Смирнов|Smirnov;Кузнецов|Kuznetsov;Попов|Popov;Васильев|Vasiliev;"
-        "Петров|Petrov;Соколов|Sokolov;Михайлов|Mikhailov;Новиков|Novikov;Морозов|Morozov;"
-        "Волков|Volkov;Шевченко|Shevchenko;Коваленко|Kovalenko;Бондаренко|Bondarenko;"
-        "Ткаченко|Tkachenko;Мельник|Melnyk,Melnik",
-        "blonde straight;light brown;brown straight;dark blond;red;blond braids",
-    ),
-    _lang(
-        "hi",
-        0.12,
-        "अर्जुन|Arjun|;आरव|Aarav,Arav|;विवान|Vivaan,Vivan|;रोहन|Rohan|;"
-        "कृष्णा|Krishna|Krish;आदित्य|Aditya|Adi;राहुल|Rahul|;सौरभ|Saurabh,Sourabh|;"
-        "विक्रम|Vikram|Vicky;गणेश|Ganesh|;अयान|Ayaan,Ayan|;इशान|Ishaan,Ishan|",
-        "प्रिया|Priya|Pri;अनन्या|Ananya|Anu;दिया|Diya,Dia|;ईशा|Isha,Esha|;"
-        "साक्षी|Sakshi|;अनिका|Anika,Annika|;प्रियंका|Priyanka|Pinky,Priya;नेहा|Neha|;"
-        "पूजा|Pooja,Puja|;लक्ष्मी|Lakshmi,Laxmi|;कविता|Kavita,Kavitha|;आरोही|Aarohi,Arohi|",
-        "शर्मा|Sharma;वर्मा|Verma;गुप्ता|Gupta;सिंह|Singh;पटेल|Patel;कुमार|Kumar;"
-        "यादव|Yadav;जोशी|Joshi;मेहता|Mehta;रेड्डी|Reddy;नायर|Nair;अग्रवाल|Agarwal,Aggarwal",
-        "black straight;black braids;dark brown;black ponytail;black short",
-    ),
-)
-_LANG_WEIGHTS = [lang.weight for lang in LANGUAGES]
+# ---- names: see namepool.py (Faker's per-locale lists with a Zipf-like skew) -------------
 
 # ---- clothing and items --------------------------------------------------------------------
 # family -> words a guardian or an officer may use for it
@@ -372,65 +230,99 @@ class Synth:
         x = self.rnd.random()
         return s.upper() if x < 0.08 else (s.lower() if x < 0.16 else s)
 
-    def _said(self, name: Name) -> str:
-        """What a found child's name looks like on the officer's form."""
-        main, alts, nicks = name
+    def _latin(self, native: str, loc: Locale) -> str:
+        return latin_form(native, loc.script, self.rnd, pools(loc.code).latin)
+
+    def _guardian_writes(self, native: str, loc: Locale) -> str:
+        """A guardian writes in their own script about half the time, else in Latin."""
+        if loc.script == "latin" or (loc.script != "viet" and self.rnd.random() < 0.45):
+            return native
+        if loc.script == "viet" and self.rnd.random() < 0.6:
+            return native
+        return self._latin(native, loc)
+
+    def _said(self, native: str, loc: Locale) -> str:
+        """What a found child's given name looks like on the officer's form."""
         r = self.rnd
-        x = r.random()
-        if nicks and x < 0.3:
-            said = r.choice(nicks)
-        elif alts and x < 0.6:
-            said = r.choice(alts)
+        latin = self._latin(native, loc)
+        nick = nickname(latin, loc.lang, r) if r.random() < 0.25 else None
+        if nick:
+            said = nick
+        elif loc.script != "latin" and r.random() < 0.15:
+            said = native  # a volunteer who reads and writes the child's script
         else:
-            said = main if main.isascii() or r.random() < 0.5 else (alts[0] if alts else main)
+            said = latin
         if r.random() < 0.12:
             said = self._misspell(said)
         return self._case(said)
 
     # -- reports ---------------------------------------------------------------------------
 
-    def missing(self, i: int, scene: Scene) -> tuple[Report, dict[str, Any]]:
-        """A missing report and the hidden truth about the child (to derive found reports)."""
+    def missing(
+        self, i: int, scene: Scene, sibling_of: dict[str, Any] | None = None
+    ) -> tuple[Report, dict[str, Any]]:
+        """A missing report and the hidden truth about the child (to derive found reports).
+
+        With `sibling_of`, a brother or sister lost at the same time and place: same
+        family name, language and guardian, another given name and age."""
         r = self.rnd
-        lang = r.choices(LANGUAGES, _LANG_WEIGHTS)[0]
+        if sibling_of is None:
+            loc = r.choices(LOCALES, LOCALE_WEIGHTS)[0]
+        else:
+            loc = sibling_of["loc"]
+        pl = pools(loc.code)
         sex = r.choice(("male", "female"))
-        given = r.choice(lang.boys if sex == "male" else lang.girls)
-        family = r.choice(lang.families)
-        age = min(17, max(0, int(r.triangular(1, 17, 6))))
-        lat, lon, t = self._lost_where_when(scene)
+        given = draw(r, pl.boys if sex == "male" else pl.girls)
+        if sibling_of is not None:
+            for _ in range(5):  # siblings rarely share a given name
+                if given != sibling_of["given"]:
+                    break
+                given = draw(r, pl.boys if sex == "male" else pl.girls)
+            family = sibling_of["family"]
+            if sibling_of["sex"] != sex and pl.family_m is not pl.family_f:
+                family = _gendered(family, sex)
+            age = min(17, max(0, sibling_of["age"] + r.choice((-4, -3, -2, -1, 1, 2, 3, 4))))
+            lat, lon, t = sibling_of["lat"], sibling_of["lon"], sibling_of["t"]
+        else:
+            family = draw(r, pl.family_m if sex == "male" else pl.family_f)
+            age = min(17, max(0, int(r.triangular(1, 17, 6))))
+            lat, lon, t = self._lost_where_when(scene)
         outfit = self._outfit(sex)
         item = r.choice(ITEMS) if r.random() < 0.35 else None
-        hair = r.choice(lang.hair)
-        # Guardians write in their script or in Latin letters
-        g_main, g_alts, g_nicks = given
-        written = g_main if (g_main.isascii() or r.random() < 0.6 or not g_alts) else g_alts[0]
-        fam = (
-            family[0]
-            if (family[0].isascii() or r.random() < 0.6 or not family[1])
-            else family[1][0]
-        )
+        hair = r.choice(loc.hair)
+        written = self._guardian_writes(given, loc)
         d: Report = {
             "id": f"M-S{i:07d}",
             "kind": "missing",
             "given_name": self._case(written),
-            "family_name": self._case(fam),
+            "family_name": self._case(self._guardian_writes(family, loc)),
             "age_years": age,
             "sex": sex,
             "hair": hair,
             "clothing": self._describe(outfit, 0.0, 0.0),
-            "languages": [lang.code, "en"] if lang.code != "en" else ["en"],
+            "languages": [loc.lang, "en"] if loc.lang != "en" else ["en"],
             "lat": lat,
             "lon": lon,
             "time": _iso(t),
             "guardian": {"name": f"Guardian {i}", "phone": f"+1555{i % 10_000_000:07d}"},
         }
-        if g_nicks and r.random() < 0.3:
-            d["other_names"] = [r.choice(g_nicks)]
+        if r.random() < 0.04:
+            d["family_name"] = ""  # a form left half filled
+        others: list[str] = []
+        if loc.script != "latin" and written == given and r.random() < 0.5:
+            others.append(self._latin(given, loc))  # "name in Latin letters"
+        if r.random() < 0.25:
+            nick = nickname(self._latin(given, loc), loc.lang, r)
+            if nick:
+                others.append(nick)
+        if others:
+            d["other_names"] = others
         if item:
             d["carrying"] = item[0]
         if r.random() < 0.3:
             d["height_cm"] = round(75 + 6.5 * age + r.gauss(0, 4))
         hidden = {
+            "loc": loc,
             "given": given,
             "family": family,
             "age": age,
@@ -438,26 +330,29 @@ class Synth:
             "outfit": outfit,
             "item": item,
             "hair": hair,
-            "lang": lang.code,
             "lat": lat,
             "lon": lon,
             "t": t,
         }
-        return d, hidden
+        return {k: v for k, v in d.items() if v != ""}, hidden
 
     def found_for(self, j: int, hidden: dict[str, Any], scene: Scene) -> Report:
         """An officer's report of the child behind `hidden`."""
         r = self.rnd
+        loc: Locale = hidden["loc"]
         age = hidden["age"]
         est = age + r.gauss(0, 0.4 + 0.1 * age)
         half = 1 if age < 10 else 1.5
         d: Report = {"id": f"F-S{j:07d}", "kind": "found"}
         x = r.random()
-        if x < 0.8:
-            d["given_name"] = self._said(hidden["given"])
+        if x < 0.8:  # a fifth of found children give no name (too young, too scared)
+            d["given_name"] = self._said(hidden["given"], loc)
         if x < 0.8 and r.random() < 0.35:
             fam = hidden["family"]
-            d["family_name"] = self._case(r.choice((fam[0], *fam[1])))
+            written = fam if (loc.script != "latin" and r.random() < 0.15) else self._latin(fam, loc)
+            if r.random() < 0.08:
+                written = self._misspell(written)
+            d["family_name"] = self._case(written)
         d["age_min"] = min(18, max(0, round(est - half)))
         d["age_max"] = min(18, max(d["age_min"], round(est + half)))
         d["sex"] = hidden["sex"] if r.random() < 0.95 else "unknown"
@@ -465,7 +360,7 @@ class Synth:
         d["clothing"] = self._describe(hidden["outfit"], 0.25, 0.06)
         if hidden["item"] and r.random() < 0.7:
             d["carrying"] = r.choice(hidden["item"])
-        d["languages"] = [hidden["lang"]]
+        d["languages"] = [loc.lang]
         d.update(self._found_where_when(scene, hidden["lat"], hidden["lon"], hidden["t"]))
         return {k: v for k, v in d.items() if v != ""}
 
@@ -473,6 +368,19 @@ class Synth:
         """A found child nobody reported missing (or whose report is not open)."""
         _, hidden = self.missing(-1, scene)
         return self.found_for(j, hidden, scene)
+
+
+def _gendered(family: str, sex: str) -> str:
+    """Russian/Ukrainian/Polish family names change with sex (Ivanov / Ivanova)."""
+    if sex == "female":
+        for m, f in (("ов", "ова"), ("ев", "ева"), ("ин", "ина"), ("ий", "ая"), ("ski", "ska")):
+            if family.endswith(m):
+                return family[: -len(m)] + f
+        return family
+    for f, m in (("ова", "ов"), ("ева", "ев"), ("ина", "ин"), ("ая", "ий"), ("ska", "ski")):
+        if family.endswith(f):
+            return family[: -len(f)] + m
+    return family
 
 
 @dataclass
@@ -491,7 +399,8 @@ def scene_set(
     missing: list[Report] = []
     hidden: list[dict[str, Any]] = []
     for i in range(n_missing):
-        d, h = g.missing(seed * 10_000_000 + i, sc)
+        sib = hidden[-1] if hidden and g.rnd.random() < SIBLINGS else None
+        d, h = g.missing(seed * 10_000_000 + i, sc, sibling_of=sib)
         missing.append(d)
         hidden.append(h)
     found: list[Report] = []
@@ -521,8 +430,11 @@ def stream_missing(
     while i < n:
         kind = g.rnd.choices(kinds, mix)[0]
         sc = g.scene(kind)
+        last: dict[str, Any] | None = None
         for _ in range(min(per_scene[kind], n - i)):
-            d, h = g.missing(seed * 10_000_000 + i, sc)
+            sib = last if last is not None and g.rnd.random() < SIBLINGS else None
+            d, h = g.missing(seed * 10_000_000 + i, sc, sibling_of=sib)
+            last = h
             yield d, h, sc
             i += 1
 

@@ -7,10 +7,11 @@ import math
 from array import array
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from operator import itemgetter
 
 from matching import weights as W
-from matching.blocking import index_keys, query_keys
+from matching.blocking import index_keys, place_keys, query_ages, query_keys
 from matching.candidate import Candidate
 from matching.features import (
     FIELDS,
@@ -19,24 +20,93 @@ from matching.features import (
     compare,
     profile,
     quick_age,
+    quick_eval,
     quick_levels,
 )
+from matching.names import NameMatch
 from matching.report import ChildReport
 
-MIN_SCORE = 0.01  # below this a pair is not plausible enough to show
-MATCH_SCORE = 0.85  # the best candidate must reach this to be called a match ...
-MATCH_MARGIN = 0.30  # ... and lead the runner-up by this much (calibrated scores)
+MIN_SCORE = 0.01  # a pair whose own score (alone, no competitors) is below this is not shown
+MATCH_SCORE = W.MATCH_SCORE  # the posterior the best candidate needs to be called a match
 MAX_REASONS = 6
 
 # Candidate generation (see ReportIndex.rank)
 MAX_POSTING = 6000  # a key with more reports than this tells too little to read
 POSTING_BUDGET = 8000  # postings read per query and class of keys, rarest keys first
 PRESCORED = 300  # reports sharing the most keys get the cheap pre-score ...
-SCORED = 50  # ... and the best of those are fully scored
+SCORED = 50  # ... and the best of those are fully scored; a sample of TAIL_SAMPLE of the
+TAIL_SAMPLE = 10  # rest stands in for all of them in the posterior
+
+# Name frequency (term-frequency adjustment, as Splink does)
+TF_MIN_POOL = 100  # fewer open reports than this say nothing about which names are common
+TF_LOW, TF_HIGH = -3.0, 2.0  # clip of the adjustment, in log-likelihood-ratio units
+COMMON_SAY = -0.3  # say "common here" below this adjustment ...
+RARE_SAY = 1.0  # ... and "rare" above this one
+
+
+_FAR_AGE = ("off", "far")
+
+
+class NameFreq:
+    """How many reports of a pool carry each folded given-name and family-name token.
+
+    Kept by the index as reports come and go; counted on the fly for a plain pool."""
+
+    __slots__ = ("family", "given", "n")
+
+    def __init__(self, profiles: Iterable[Profile] = ()) -> None:
+        self.given: Counter[str] = Counter()
+        self.family: Counter[str] = Counter()
+        self.n = 0
+        for p in profiles:
+            self.add(p)
+
+    def add(self, p: Profile) -> None:
+        self.n += 1
+        self.given.update(p.given)
+        self.family.update(p.family)
+
+    def remove(self, p: Profile) -> None:
+        self.n -= 1
+        self.given.subtract(p.given)
+        self.family.subtract(p.family)
+
+    def adjust(self, counts: Counter[str], token: str, u_ref: float) -> tuple[float, int]:
+        """(log(u_ref / share of the pool with this token), its count), clipped; 0 in small
+        pools. A name nobody else in the pool has is strong evidence, a name 41 open reports
+        share is weak."""
+        if self.n < TF_MIN_POOL:
+            return 0.0, 0
+        c = max(1, counts.get(token, 0))
+        adj = math.log(u_ref * self.n / c)
+        return max(TF_LOW, min(TF_HIGH, adj)), c
+
+
+@dataclass(slots=True)
+class _Scored:
+    """One fully compared pair of a ranking."""
+
+    s: float  # log-likelihood ratio (slope * summed weights)
+    other_id: str
+    other: Profile
+    notes: list[tuple[str, str, int]]  # (field, "common" | "rare", count): name frequency
+    plausible: bool  # could be the child by place, time and age alone
 
 
 class Matcher:
-    """Scores pairs of reports and ranks candidates. Stateless apart from its parameters."""
+    """Scores pairs of reports and ranks candidates. Stateless apart from its parameters.
+
+    A pair's evidence is a summed log-likelihood ratio (Fellegi–Sunter weights per field,
+    the name weights adjusted for how common the name is in the pool). A ranking turns the
+    candidates' ratios into posteriors that account for every competitor and for the chance
+    that the child has no open report at all:
+
+        P(candidate i) = LR_i / (exp(-OFFSET) + sum over candidates j of LR_j)
+
+    so 0.9 means right about nine times in ten whatever the pool's size or crowding
+    (bench/calibrate.py fits SLOPE and OFFSET on synthetic scenes and checks it).
+    `score_pair` scores a pair alone (no competitors): the same formula with one candidate.
+    """
 
     def __init__(
         self,
@@ -44,13 +114,21 @@ class Matcher:
         slope: float = W.SLOPE,
         offset: float = W.OFFSET,
         match_score: float = MATCH_SCORE,
-        match_margin: float = MATCH_MARGIN,
+        match_margin: float = 0.0,
+        u_given: float = W.U_GIVEN,
+        u_family: float = W.U_FAMILY,
+        tf: bool = True,
+        density_power: float = W.DENSITY_POWER,
     ) -> None:
         self.weights = weights if weights is not None else W.WEIGHTS
         self.slope = slope
         self.offset = offset
         self.match_score = match_score
         self.match_margin = match_margin
+        self.u_given = u_given
+        self.u_family = u_family
+        self.tf = tf
+        self.density_power = density_power
         self._by_field = [self.weights.get(f, {}) for f in FIELDS]
 
     # -- scoring ---------------------------------------------------------------------------
@@ -83,12 +161,19 @@ class Matcher:
             return None
         return Candidate(other_id, round(score, 4), False, self._reasons(levels))
 
-    def _reasons(self, levels: list[Level_]) -> list[str]:
-        scored = [
-            (self.weights.get(lv.field, {}).get(lv.level, 0.0), lv.reason)
-            for lv in levels
-            if lv.reason
-        ]
+    def _reasons(
+        self, levels: list[Level_], notes: list[tuple[str, str, int]] | None = None
+    ) -> list[str]:
+        adj = {field: (kind, n) for field, kind, n in notes or ()}
+        scored = []
+        for lv in levels:
+            if not lv.reason:
+                continue
+            w = self.weights.get(lv.field, {}).get(lv.level, 0.0)
+            reason = lv.reason
+            if lv.field in adj:
+                reason = _frequency_note(lv, *adj[lv.field])
+            scored.append((w, reason))
         # Strongest evidence for first, then the strongest against; place/time always shown.
         pos = sorted(((w, r) for w, r in scored if w > 0.05), key=lambda x: -x[0])
         neg = sorted(((w, r) for w, r in scored if w < -0.05), key=lambda x: x[0])
@@ -108,6 +193,65 @@ class Matcher:
 
     # -- ranking ---------------------------------------------------------------------------
 
+    @staticmethod
+    def _tf(
+        hit: NameMatch | None,
+        pool_is_missing: bool,
+        counts: Counter[str],
+        u_ref: float,
+        freq: NameFreq,
+    ) -> tuple[float, str, int]:
+        """The name-frequency adjustment of one name agreement, and whether to mention it."""
+        if hit is None:
+            return 0.0, "", 0
+        token = hit.known if pool_is_missing else hit.said
+        adj, count = freq.adjust(counts, token, u_ref)
+        if adj <= COMMON_SAY and count >= 3:
+            return adj, "common", count
+        if adj >= RARE_SAY:
+            return adj, "rare", count
+        return adj, "", count
+
+    def _score_all(
+        self, q: Profile, others: Iterable[Profile], freq: NameFreq | None
+    ) -> list[_Scored]:
+        missing_side = q.report.kind == "missing"
+        by_field = self._by_field
+        slope = self.slope
+        use_tf = self.tf and freq is not None and freq.n >= TF_MIN_POOL
+        out: list[_Scored] = []
+        for o in others:
+            if o.report.kind == q.report.kind:
+                continue
+            m, f = (q, o) if missing_side else (o, q)
+            levels, ghit, fhit = quick_eval(m, f)
+            total = 0.0
+            for w, lv in zip(by_field, levels, strict=True):
+                total += w.get(lv, 0.0)
+            notes: list[tuple[str, str, int]] = []
+            if use_tf:
+                assert freq is not None
+                pool_missing = not missing_side
+                a, say, n = self._tf(ghit, pool_missing, freq.given, self.u_given, freq)
+                total += a
+                if say:
+                    notes.append(("name", say, n))
+                b, say, n = self._tf(fhit, pool_missing, freq.family, self.u_family, freq)
+                total += b
+                if say:
+                    notes.append(("family", say, n))
+            plausible = levels[2] not in _FAR_AGE and levels[11] != "before_long"
+            plausible = plausible and levels[12] != "implausible"
+            out.append(_Scored(slope * total, o.report.id, o, notes, plausible))
+        return out
+
+    def null_mass(self, density: int) -> float:
+        """Log of the prior mass of "this child has no open report here", against which the
+        candidates' likelihood ratios compete. It grows with `density`, the number of open
+        reports that could be the child by place, time and age alone: the more children
+        nearby, the likelier a stranger resembles one of them by chance."""
+        return -self.offset + self.density_power * math.log(max(1, density))
+
     def decide(self, cands: list[Candidate], top: int) -> list[Candidate]:
         """Sort, cut to `top` and mark at most the best one as the match."""
         cands.sort(key=lambda c: (-c.score, c.other_id))
@@ -117,41 +261,75 @@ class Matcher:
             best.match = best.score >= self.match_score and best.score - runner >= self.match_margin
         return cands[:top]
 
-    def rank_profiles(self, q: Profile, others: Iterable[Profile], top: int = 3) -> list[Candidate]:
+    def rank_profiles(
+        self,
+        q: Profile,
+        others: Iterable[Profile],
+        top: int = 3,
+        freq: NameFreq | None = None,
+        tail: float = 0.0,
+        density: int | None = None,
+    ) -> list[Candidate]:
         """Best candidates for the query profile among `others` (profiles of the other kind).
 
-        Every pair is scored on the fast path; reasons are written only for the `top` shown.
+        Every pair is scored on the fast path; the score shown is the posterior over all of
+        them (plus `tail`, the likelihood-ratio mass of plausible reports not scored, and
+        the prior mass of "no open report"); reasons are written only for the `top` shown.
         """
+        scored = self._score_all(q, others, freq)
+        if not scored:
+            return []
+        scored.sort(key=lambda x: (-x.s, x.other_id))
+        if density is None:
+            density = sum(1 for x in scored if x.plausible)
+        null = self.null_mass(density)
+        # log of the denominator: exp(null) + sum of LR_j + tail, computed stably
+        hi = max(scored[0].s, null)
+        z = math.exp(null - hi) + sum(math.exp(x.s - hi) for x in scored)
+        z += tail * math.exp(-hi) if tail > 0 else 0.0
+        log_z = hi + math.log(z)
+        # a pair is shown when it is plausible on its own (its score without competitors)
+        floor = math.log(MIN_SCORE / (1 - MIN_SCORE)) - self.offset
         missing_side = q.report.kind == "missing"
-        scored: list[tuple[float, str, Profile]] = []
-        for o in others:
-            if o.report.kind == q.report.kind:
-                continue
-            s = self.quick_score(q, o) if missing_side else self.quick_score(o, q)
-            if s >= MIN_SCORE:
-                scored.append((round(s, 4), o.report.id, o))
-        scored.sort(key=lambda x: (-x[0], x[1]))
         out: list[Candidate] = []
-        for i, (_, oid, o) in enumerate(scored):
-            if i < top:
-                m, f = (q, o) if missing_side else (o, q)
-                c = self.score_profiles(m, f, oid)
-                if c is not None:  # always, as the two paths agree (tested)
-                    out.append(c)
-            else:  # only the runner-up's score matters beyond the shown ones
-                out.append(Candidate(oid, scored[i][0]))
+        for x in scored[:top]:
+            if x.s < floor:
                 break
+            m, f = (q, x.other) if missing_side else (x.other, q)
+            post = math.exp(x.s - log_z)
+            reasons = self._reasons(compare(m, f), x.notes)
+            out.append(Candidate(x.other_id, round(post, 4), False, reasons))
+        if out:
+            rivals = sum(1 for x in scored[1:] if x.s >= scored[0].s - 1.0)
+            if rivals:
+                word = "report fits" if rivals == 1 else "reports fit"
+                out[0].reasons.append(f"{rivals} other open {word} nearly as well")
         return self.decide(out, top)
 
     def rank(
         self, query: ChildReport, pool: Iterable[ChildReport], top: int = 3
     ) -> list[Candidate]:
-        """Best candidates for `query` among `pool` (reports of the other kind), linear scan."""
-        return self.rank_profiles(profile(query), (profile(o) for o in pool), top)
+        """Best candidates for `query` among `pool` (reports of the other kind), linear scan;
+        name frequencies are counted in the pool."""
+        q = profile(query)
+        others = [profile(o) for o in pool if o.kind != query.kind]
+        return self.rank_profiles(q, others, top, NameFreq(others))
 
     def build_index(self, reports: Iterable[ChildReport] = ()) -> ReportIndex:
         """An index of reports (usually the open missing ones) to query many times."""
         return ReportIndex(self, reports)
+
+
+def _frequency_note(lv: Level_, kind: str, count: int) -> str:
+    """'name Sofia' -> 'name Sofia is common here (41 open reports)' or 'same rare name
+    Ximena'; other levels keep their words with the note in brackets."""
+    reason = lv.reason or ""
+    exact = lv.level in ("exact", "same")
+    if kind == "common":
+        if exact:
+            return f"{reason} is common here ({count} open reports)"
+        return f"{reason} (common here: {count} open reports)"
+    return f"same rare {reason}" if exact else f"{reason} (a rare name)"
 
 
 class ReportIndex:
@@ -178,6 +356,7 @@ class ReportIndex:
         self._row_of: dict[str, int] = {}
         self._postings: dict[str, array[int]] = {}
         self._dead = 0
+        self._freq = NameFreq()
         for r in reports:
             self.add(r)
 
@@ -195,6 +374,7 @@ class ReportIndex:
         row = len(self._rows)
         self._rows.append(p)
         self._row_of[report.id] = row
+        self._freq.add(p)
         postings = self._postings
         for k in index_keys(p):
             ids = postings.get(k)
@@ -208,6 +388,9 @@ class ReportIndex:
         row = self._row_of.pop(report_id, None)
         if row is None:
             return
+        p = self._rows[row]
+        if p is not None:
+            self._freq.remove(p)
         self._rows[row] = None
         self._dead += 1
         if self._dead > 64 and self._dead * 3 > len(self._rows):
@@ -250,8 +433,9 @@ class ReportIndex:
                 budget -= len(ids)
         return hits
 
-    def _shortlist(self, q: Profile) -> list[Profile]:
-        """The reports worth scoring fully: most shared keys, then a cheap pre-score."""
+    def _shortlist(self, q: Profile) -> tuple[list[Profile], list[Profile], int]:
+        """The reports worth scoring fully (most shared keys, then a cheap pre-score); a
+        sample of the pre-scored ones left out, and how many were left out."""
         hits = self._hits(q)
         rows = self._rows
         if len(hits) > PRESCORED:
@@ -261,7 +445,7 @@ class ReportIndex:
         kind = q.report.kind
         live = [(n, p) for r, n in top if (p := rows[r]) is not None and p.report.kind != kind]
         if len(live) <= SCORED:
-            return [p for _, p in live]
+            return [p for _, p in live], [], 0
         w = self._matcher.field_weight
         age_w = {lv: w("age", lv) for lv in ("in", "near", "off", "far", "none")}
         sex_same, sex_differ = w("sex", "same"), w("sex", "differ")
@@ -290,13 +474,41 @@ class ReportIndex:
                 elif km > (60.0 if hours <= 24 else 80.0) * 1.2:
                     s += implausible
             pre.append((s, i, o))
-        return [o for _, _, o in heapq.nlargest(SCORED, pre)]
+        pre.sort(reverse=True, key=itemgetter(0, 1))
+        rest = pre[SCORED:]
+        sample = rest[:: max(1, len(rest) // TAIL_SAMPLE)][:TAIL_SAMPLE]
+        return [o for _, _, o in pre[:SCORED]], [o for _, _, o in sample], len(rest)
 
     def candidates(self, query: ChildReport, limit: int = SCORED) -> list[str]:
         """Ids of the indexed reports worth scoring for `query`, most promising first."""
-        return [p.report.id for p in self._shortlist(profile(query))[:limit]]
+        return [p.report.id for p in self._shortlist(profile(query))[0][:limit]]
 
     def rank(self, query: ChildReport, top: int = 3) -> list[Candidate]:
-        """Best candidates for `query` among the indexed reports of the other kind."""
+        """Best candidates for `query` among the indexed reports of the other kind.
+
+        Reports left out of the full scoring still compete for the posterior: a few of the
+        next best are scored and stand for all of those left out (the tail)."""
         q = profile(query)
-        return self._matcher.rank_profiles(q, self._shortlist(q), top)
+        short, tail_sample, left_out = self._shortlist(q)
+        tail = 0.0
+        if left_out > 0 and tail_sample:
+            sample = self._matcher._score_all(q, tail_sample, self._freq)
+            if sample:
+                mean_lr = sum(math.exp(min(50.0, x.s)) for x in sample) / len(sample)
+                tail = mean_lr * left_out
+        return self._matcher.rank_profiles(q, short, top, self._freq, tail, self._density(q))
+
+    def _density(self, q: Profile) -> int | None:
+        """Open reports that could be the child by place, time and age alone, estimated from
+        the lengths of the place-and-time cell lists around the query (None: no place)."""
+        cells = place_keys(q, True)
+        if not cells:
+            return None
+        postings = self._postings
+        n = 0
+        for a in query_ages(q):
+            for c in cells:
+                ids = postings.get(f"{c}|{a}")
+                if ids is not None:
+                    n += len(ids)
+        return n

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from matching.names import LEVEL_WORD, Level, best_match, name_tuple
+from matching.names import LEVEL_WORD, Level, NameMatch, best_match, name_tuple
 from matching.report import ChildReport
 from matching.text import fold
 from matching.vocab import Garment, colours_agree, garments, hair, items, same_garment
@@ -377,20 +377,20 @@ _NAME_LABEL = {
 }
 
 
-def _q_name(m: Profile, f: Profile) -> str:
+def _q_name(m: Profile, f: Profile) -> tuple[str, NameMatch | None]:
     if not m.given or not f.given:
-        return "none"
+        return "none", None
     hit = best_match(list(f.given), list(m.given))
-    return "differ" if hit is None else _NAME_LABEL[hit.level]
+    return ("differ", None) if hit is None else (_NAME_LABEL[hit.level], hit)
 
 
-def _q_family(m: Profile, f: Profile) -> str:
+def _q_family(m: Profile, f: Profile) -> tuple[str, NameMatch | None]:
     if not m.family or not f.family:
-        return "none"
+        return "none", None
     hit = best_match(list(f.family), list(m.family))
     if hit is None or hit.level <= Level.PREFIX:
-        return "differ"
-    return "same" if hit.level == Level.EXACT else "similar"
+        return "differ", None
+    return ("same" if hit.level == Level.EXACT else "similar"), hit
 
 
 def _q_age(m: Profile, f: Profile) -> str:
@@ -437,6 +437,14 @@ def _q_clothing(m: Profile, f: Profile) -> tuple[str, str]:
 
 def quick_levels(m: Profile, f: Profile) -> tuple[str, ...]:
     """The levels of `compare(m, f)` in FIELDS order, without building any reason."""
+    return quick_eval(m, f)[0]
+
+
+def quick_eval(
+    m: Profile, f: Profile
+) -> tuple[tuple[str, ...], NameMatch | None, NameMatch | None]:
+    """`quick_levels` and the given- and family-name agreements behind them (for the
+    name-frequency adjustment)."""
     a, b = m.report.height_cm, f.report.height_cm
     if a is None or b is None:
         height = "none"
@@ -452,9 +460,11 @@ def quick_levels(m: Profile, f: Profile) -> tuple[str, ...]:
         lang = "shared" if m.languages & f.languages else "differ"
     hours = f.hours - m.hours
     km = km_between(m.report, f.report)
-    return (
-        _q_name(m, f),
-        _q_family(m, f),
+    name, given_hit = _q_name(m, f)
+    family, family_hit = _q_family(m, f)
+    levels = (
+        name,
+        family,
         _q_age(m, f),
         sex,
         height,
@@ -467,6 +477,7 @@ def quick_levels(m: Profile, f: Profile) -> tuple[str, ...]:
         _time_level(hours),
         "none" if km is None else _place_level(km, hours),
     )
+    return levels, given_hit, family_hit
 
 
 # public names for the index's cheap pre-score

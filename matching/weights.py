@@ -80,3 +80,12 @@ PRIOR: dict[str, dict[str, float]] = {
     "sex": {"differ": -4.0, "none": 0.0, "same": 0.6},
     "time": {"0": 1.0, "1": 0.0, "2": -0.5, "3": -1.0, "before": -0.5, "before_long": -3.0},
 }
+
+# Name frequency: the share of non-matching pairs whose given (family) names agree exactly,
+# the reference a name's own share in the pool is compared with (bench/fit_weights.py).
+U_GIVEN = 0.0113
+U_FAMILY = 0.0047
+# The posterior the best candidate needs for `match: true` (bench/calibrate.py).
+MATCH_SCORE = 0.9
+# How the prior mass of "no open report" grows with the number of plausible open reports.
+DENSITY_POWER = 0.5

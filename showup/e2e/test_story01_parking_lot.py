@@ -68,8 +68,8 @@ def test_it_replays_story_01_the_parking_lot_from_the_mothers_side_in_spanish(
     # 1. The mother opens the site and switches it to Spanish with the switcher on the page.
     mother.goto(f"{url}/")
     expect(mother.locator("html")).to_have_attribute("lang", "en")
-    mother.get_by_label("Language").select_option("es")
-    mother.get_by_role("button", name="Change").click()
+    # The switcher submits itself when a language is chosen.
+    mother.get_by_label("Language", exact=True).select_option("es")
     expect(mother.locator("html")).to_have_attribute("lang", "es")
     mother.get_by_role("main").get_by_role("link", name="Mi hijo o hija ha desaparecido").click()
     expect(mother.get_by_role("heading", level=1)).to_have_text("Mi hijo o hija ha desaparecido")
@@ -153,7 +153,8 @@ def test_it_replays_story_01_the_parking_lot_from_the_mothers_side_in_spanish(
 
     # 4. The trooper follows his in-app notice to the hand-off and completes the checklist.
     trooper.get_by_role("navigation").get_by_role("link", name=re.compile("Notices")).click()
-    trooper.get_by_role("link", name=re.compile("Match confirmed for the child you are with")).click()
+    notice = re.compile("Match confirmed for the child you are with")
+    trooper.get_by_role("link", name=notice).click()
     expect(trooper.get_by_role("heading", level=1)).to_contain_text("Hand-off")
     expect(trooper.get_by_text("Dana Brooks").first).to_be_visible()
     trooper.get_by_label("I checked the adult's photo identity document").check()
@@ -184,3 +185,33 @@ def test_it_replays_story_01_the_parking_lot_from_the_mothers_side_in_spanish(
         assert secret not in text, f"the status page shows {secret!r}"
     shot(mother, "story01-08-guardian-status-reunited-es")
     screen(mother, "readme-status-reunited-es")
+
+
+def test_it_lets_the_mother_call_off_the_search_from_her_status_page(
+    page: Page, live_server: Any, shot: Any, agency: Any
+) -> None:
+    """She spots him herself before anyone else does: "found him by the carts"."""
+    page.goto(f"{live_server.url}/missing/")
+    page.get_by_label("Language", exact=True).select_option("es")
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    page.get_by_label("Nombre del niño o la niña").fill("Jalen")
+    page.get_by_label("Edad (años)").fill("7")
+    page.get_by_label("Niño", exact=True).check()
+    page.get_by_label("¿Dónde vio a su hijo o hija por última vez?").fill("FreshMart")
+    page.get_by_label("Su nombre").fill("Dana Brooks")
+    page.get_by_label("Su teléfono").fill(MOTHER_PHONE)
+    page.get_by_role("button", name="Enviar el reporte").click()
+    expect(page.locator("[data-state]")).to_have_text("Estamos buscando")
+
+    # Her own page's forms work in a real browser (its strict referrer policy once made
+    # browsers send `Origin: null`, which the CSRF check refused).
+    page.get_by_label("Idioma", exact=True).select_option("en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.get_by_label("Why is this report no longer needed?").fill("Found him by the carts.")
+    page.get_by_role("button", name="My child is safe — cancel the report").click()
+    expect(page.get_by_role("status").first).to_contain_text("Your report is cancelled")
+    expect(page.locator("[data-state]")).to_have_attribute("data-state", "cancelled")
+    report = Report.objects.get(kind=Report.Kind.MISSING)
+    assert report.status == Report.Status.CANCELLED
+    assert report.cancel_reason == "Found him by the carts."
+    shot(page, "story01-09-guardian-cancelled")
