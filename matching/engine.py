@@ -23,7 +23,7 @@ from matching.features import (
     quick_eval,
     quick_levels,
 )
-from matching.names import NameMatch
+from matching.names import Level, NameMatch
 from matching.report import ChildReport
 
 MIN_SCORE = 0.01  # a pair whose own score (alone, no competitors) is below this is not shown
@@ -40,6 +40,8 @@ TAIL_SAMPLE = 10  # rest stands in for all of them in the posterior
 # Name frequency (term-frequency adjustment, as Splink does)
 TF_MIN_POOL = 100  # fewer open reports than this say nothing about which names are common
 TF_LOW, TF_HIGH = -3.0, 2.0  # clip of the adjustment, in log-likelihood-ratio units
+LANG_LOW, LANG_HIGH = -2.5, 1.0  # the same for a shared language
+NAME_LANG_OVERLAP = 0.5  # share of a shared language's weight a name agreement already gave
 COMMON_SAY = -0.3  # say "common here" below this adjustment ...
 RARE_SAY = 1.0  # ... and "rare" above this one
 
@@ -52,11 +54,12 @@ class NameFreq:
 
     Kept by the index as reports come and go; counted on the fly for a plain pool."""
 
-    __slots__ = ("family", "given", "n")
+    __slots__ = ("family", "given", "langs", "n")
 
     def __init__(self, profiles: Iterable[Profile] = ()) -> None:
         self.given: Counter[str] = Counter()
         self.family: Counter[str] = Counter()
+        self.langs: Counter[str] = Counter()
         self.n = 0
         for p in profiles:
             self.add(p)
@@ -65,11 +68,13 @@ class NameFreq:
         self.n += 1
         self.given.update(p.given)
         self.family.update(p.family)
+        self.langs.update(p.languages)
 
     def remove(self, p: Profile) -> None:
         self.n -= 1
         self.given.subtract(p.given)
         self.family.subtract(p.family)
+        self.langs.subtract(p.languages)
 
     def adjust(self, counts: Counter[str], token: str, u_ref: float) -> tuple[float, int]:
         """(log(u_ref / share of the pool with this token), its count), clipped; 0 in small
@@ -117,6 +122,7 @@ class Matcher:
         match_margin: float = 0.0,
         u_given: float = W.U_GIVEN,
         u_family: float = W.U_FAMILY,
+        u_lang: float = W.U_LANG,
         tf: bool = True,
         density_power: float = W.DENSITY_POWER,
     ) -> None:
@@ -127,6 +133,7 @@ class Matcher:
         self.match_margin = match_margin
         self.u_given = u_given
         self.u_family = u_family
+        self.u_lang = u_lang
         self.tf = tf
         self.density_power = density_power
         self._by_field = [self.weights.get(f, {}) for f in FIELDS]
@@ -196,16 +203,26 @@ class Matcher:
     @staticmethod
     def _tf(
         hit: NameMatch | None,
+        tokens: tuple[str, ...],
         pool_is_missing: bool,
         counts: Counter[str],
         u_ref: float,
         freq: NameFreq,
     ) -> tuple[float, str, int]:
-        """The name-frequency adjustment of one name agreement, and whether to mention it."""
+        """The name-frequency adjustment of one name agreement, and whether to mention it.
+
+        The name's share is that of the pool-side token that agreed or of the pool report's
+        first name, whichever is commoner (a rare nickname of a common name is common).
+        Only an exact agreement is strengthened by rarity: a spelling or sound match is
+        not a match on that rare token. Commonness weakens every level."""
         if hit is None:
             return 0.0, "", 0
         token = hit.known if pool_is_missing else hit.said
+        if tokens and counts.get(tokens[0], 0) > counts.get(token, 0):
+            token = tokens[0]
         adj, count = freq.adjust(counts, token, u_ref)
+        if hit.level != Level.EXACT:
+            adj = min(0.0, adj)
         if adj <= COMMON_SAY and count >= 3:
             return adj, "common", count
         if adj >= RARE_SAY:
@@ -232,14 +249,28 @@ class Matcher:
             if use_tf:
                 assert freq is not None
                 pool_missing = not missing_side
-                a, say, n = self._tf(ghit, pool_missing, freq.given, self.u_given, freq)
+                a, say, n = self._tf(
+                    ghit, o.given, pool_missing, freq.given, self.u_given, freq
+                )
                 total += a
                 if say:
                     notes.append(("name", say, n))
-                b, say, n = self._tf(fhit, pool_missing, freq.family, self.u_family, freq)
+                b, say, n = self._tf(
+                    fhit, o.family, pool_missing, freq.family, self.u_family, freq
+                )
                 total += b
                 if say:
                     notes.append(("family", say, n))
+                if levels[10] == "shared":
+                    # a language spoken by many in the pool says less; and a shared name
+                    # already implies much of a shared language (Nguyen speaks vi)
+                    c = min(freq.langs.get(x, 0) for x in m.languages & f.languages)
+                    share = max(1, c) / freq.n
+                    lang_w = by_field[10].get("shared", 0.0)
+                    adj = max(LANG_LOW, min(LANG_HIGH, math.log(self.u_lang / share)))
+                    if ghit is not None and ghit.level >= Level.PHONETIC:
+                        adj -= NAME_LANG_OVERLAP * max(0.0, lang_w + adj)
+                    total += adj
             plausible = levels[2] not in _FAR_AGE and levels[11] != "before_long"
             plausible = plausible and levels[12] != "implausible"
             out.append(_Scored(slope * total, o.report.id, o, notes, plausible))

@@ -135,7 +135,6 @@ class AuditEntry(models.Model):
         raise PermissionError("audit entries are never deleted")
 
 
-
 class Notice(models.Model):
     """An in-app notification for one staff member."""
 

@@ -23,3 +23,11 @@ def notices(request: HttpRequest) -> HttpResponse:
     items = list(request.user.notices.all()[:100])  # type: ignore[union-attr]
     request.user.notices.filter(read_at__isnull=True).update(read_at=timezone.now())  # type: ignore[union-attr]
     return render(request, "core/notices.html", {"notices": items})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent without a valid security token (an expired page, blocked cookies).
+
+    The browser's Back button brings the form back with what was typed; say so plainly.
+    """
+    return render(request, "core/csrf_failure.html", status=403)

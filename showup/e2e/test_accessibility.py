@@ -148,7 +148,8 @@ def audit_page(page: Page, label: str, lang: str, action: Locator) -> list[str]:
 
 
 def switch_to_spanish(page: Page) -> None:
-    page.get_by_label("Language", exact=True).select_option("es")  # the switcher submits on change
+    page.get_by_label("Language", exact=True).select_option("es")
+    page.get_by_role("button", name="Change").click()
     expect(page.locator("html")).to_have_attribute("lang", "es")
 
 

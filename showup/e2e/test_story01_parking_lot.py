@@ -68,13 +68,13 @@ def test_it_replays_story_01_the_parking_lot_from_the_mothers_side_in_spanish(
     # 1. The mother opens the site and switches it to Spanish with the switcher on the page.
     mother.goto(f"{url}/")
     expect(mother.locator("html")).to_have_attribute("lang", "en")
-    # The switcher submits itself when a language is chosen.
     mother.get_by_label("Language", exact=True).select_option("es")
+    mother.get_by_role("button", name="Change").click()
     expect(mother.locator("html")).to_have_attribute("lang", "es")
     mother.get_by_role("main").get_by_role("link", name="Mi hijo o hija ha desaparecido").click()
     expect(mother.get_by_role("heading", level=1)).to_have_text("Mi hijo o hija ha desaparecido")
 
-    mother.get_by_label("Nombre del niño o la niña").fill("Jalen")
+    mother.get_by_label("Nombre del niño o la niña").fill("Darius")
     mother.get_by_label("Apellido del niño o la niña").fill("Brooks")
     mother.get_by_label("Edad (años)").fill("7")
     mother.get_by_label("Niño", exact=True).check()
@@ -112,7 +112,7 @@ def test_it_replays_story_01_the_parking_lot_from_the_mothers_side_in_spanish(
     trooper.get_by_role("main").get_by_role("link", name="I found a child").click()
     expect(trooper.locator("[data-autolocate]")).to_have_text("Location: captured ✓")
     trooper.get_by_label("Where is the child being kept safe now?").fill(SAFE_LOCATION)
-    trooper.get_by_label("What the child says their name is").fill("Jalen")
+    trooper.get_by_label("What the child says their name is").fill("Darius")
     trooper.get_by_label("Age from").fill("6")
     trooper.get_by_label("Age to").fill("8")
     trooper.get_by_label("Boy").check()
@@ -131,7 +131,7 @@ def test_it_replays_story_01_the_parking_lot_from_the_mothers_side_in_spanish(
     candidate = Candidate.objects.get(missing=missing, found=found)
     row = coord.locator(f"#cand-{missing.pk}-{candidate.pk}")
     expect(row).to_contain_text(found.reference)
-    expect(row.locator(".reasons")).to_contain_text("Jalen")
+    expect(row.locator(".reasons")).to_contain_text("Darius")
     shot(coord, "story01-04-board-match")
     coord.locator(f"#confirm-{missing.pk}-{candidate.pk}").click()
     expect(coord.get_by_role("status").first).to_contain_text("Match confirmed")
@@ -181,7 +181,7 @@ def test_it_replays_story_01_the_parking_lot_from_the_mothers_side_in_spanish(
     expect(mother.locator("[data-state]")).to_have_attribute("data-state", "reunited")
     expect(mother.locator("[data-state]")).to_have_text("Reunidos")
     text = mother.locator("body").inner_text()
-    for secret in ("Jalen", "FreshMart entrance", "cruiser", officer.first_name):
+    for secret in ("Darius", "FreshMart entrance", "cruiser", officer.first_name):
         assert secret not in text, f"the status page shows {secret!r}"
     shot(mother, "story01-08-guardian-status-reunited-es")
     screen(mother, "readme-status-reunited-es")
@@ -193,8 +193,9 @@ def test_it_lets_the_mother_call_off_the_search_from_her_status_page(
     """She spots him herself before anyone else does: "found him by the carts"."""
     page.goto(f"{live_server.url}/missing/")
     page.get_by_label("Language", exact=True).select_option("es")
+    page.get_by_role("button", name="Change").click()
     expect(page.locator("html")).to_have_attribute("lang", "es")
-    page.get_by_label("Nombre del niño o la niña").fill("Jalen")
+    page.get_by_label("Nombre del niño o la niña").fill("Darius")
     page.get_by_label("Edad (años)").fill("7")
     page.get_by_label("Niño", exact=True).check()
     page.get_by_label("¿Dónde vio a su hijo o hija por última vez?").fill("FreshMart")
@@ -206,6 +207,7 @@ def test_it_lets_the_mother_call_off_the_search_from_her_status_page(
     # Her own page's forms work in a real browser (its strict referrer policy once made
     # browsers send `Origin: null`, which the CSRF check refused).
     page.get_by_label("Idioma", exact=True).select_option("en")
+    page.get_by_role("button", name="Cambiar").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     page.get_by_label("Why is this report no longer needed?").fill("Found him by the carts.")
     page.get_by_role("button", name="My child is safe — cancel the report").click()

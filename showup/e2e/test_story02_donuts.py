@@ -76,7 +76,7 @@ def test_it_replays_story_02_the_boy_who_went_for_donuts(
     expect(deputy.locator("[data-autolocate]")).to_have_text("Location: captured ✓")
     deputy.get_by_label("Where is the child being kept safe now?").fill(SAFE_LOCATION)
     deputy.get_by_label("Alone, welfare check").check()
-    deputy.get_by_label("What the child says their name is").fill("Kai")
+    deputy.get_by_label("What the child says their name is").fill("Nico")
     deputy.get_by_label("Age from").fill("3")
     deputy.get_by_label("Age to").fill("5")
     deputy.get_by_label("Boy").check()
@@ -91,7 +91,7 @@ def test_it_replays_story_02_the_boy_who_went_for_donuts(
     found = Report.objects.get(kind=Report.Kind.FOUND)
     assert found.lat == pytest.approx(DEPUTY_POSITION["latitude"], abs=1e-5)
     assert found.lon == pytest.approx(DEPUTY_POSITION["longitude"], abs=1e-5)
-    assert found.age_min == 3 and found.age_max == 5 and found.given_name == "Kai"
+    assert found.age_min == 3 and found.age_max == 5 and found.given_name == "Nico"
     assert found.safe_location == SAFE_LOCATION
     assert found.holding_officer == officer
     shot(deputy, "story02-02-officer-filed")
@@ -111,9 +111,9 @@ def test_it_replays_story_02_the_boy_who_went_for_donuts(
     mother.goto(f"{url}/")
     mother.get_by_role("main").get_by_role("link", name="My child is missing").click()
     expect(mother.get_by_role("heading", level=1)).to_have_text("My child is missing")
-    mother.get_by_label("Child's first name").fill("Malakai")
+    mother.get_by_label("Child's first name").fill("Nicolás")
     mother.get_by_label("Child's family name").fill("Reyes")
-    mother.get_by_label("What does your child call themself?").fill("Kai")
+    mother.get_by_label("What does your child call themself?").fill("Nico")
     mother.get_by_label("Age (years)").fill("4")
     mother.get_by_label("Boy").check()
     mother.get_by_label("Clothing").fill("green dinosaur t-shirt, blue sandals")
@@ -205,7 +205,7 @@ def test_it_replays_story_02_the_boy_who_went_for_donuts(
     )
     expect(mother.locator("[data-state]")).to_have_text("Reunited")
     page_text = mother.locator("body").inner_text()
-    for secret in ("Patrol car", "Sunrise", "Kai", officer.first_name):
+    for secret in ("Patrol car", "Sunrise", "Nico", officer.first_name):
         assert secret not in page_text, f"the status page shows {secret!r}"
     shot(mother, "story02-12-guardian-status-reunited")
     screen(mother, "readme-status-reunited")

@@ -133,6 +133,12 @@ class Report(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
+    def status_label(self) -> str:
+        """The status as staff read it: an open found report is a child waiting for a guardian."""
+        if self.kind == self.Kind.FOUND and self.status == self.Status.OPEN:
+            return str(_("Safe, waiting for a guardian"))
+        return str(self.get_status_display())
+
     def child_label(self) -> str:
         """How staff refer to the child: the reported name or a description."""
         name = " ".join(p for p in (self.given_name, self.family_name) if p)
