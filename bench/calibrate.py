@@ -150,10 +150,9 @@ def best_of(q: Query, p: Params) -> tuple[float, bool]:
 def threshold(qs: list[Query], p: Params, target: float = TARGET) -> float:
     """Lowest posterior whose best candidates at or above it are right >= target."""
     pts = sorted((best_of(q, p) for q in qs), reverse=True)
-    right = n = 0
+    right = 0
     tau = 1.0
-    for p, ok in pts:
-        n += 1
+    for n, (p, ok) in enumerate(pts, start=1):
         right += ok
         if right / n >= target:
             tau = p

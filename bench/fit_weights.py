@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from devset import REPO, Levels, all_levels, load
 
+from matching import weights as W
 from matching.fit import level_weights, merged, monotone, platt
 from matching.weights import PRIOR
 
@@ -60,11 +61,22 @@ def write(w: dict[str, dict[str, float]], a: float, b: float, path: Path) -> Non
         '"""\n\n'
         "from __future__ import annotations\n\n"
         f"WEIGHTS: dict[str, dict[str, float]] = (\n{body}\n)\n\n"
-        f"SLOPE = {a}\nOFFSET = {b}\n\n"
+        # the posterior's slope and offset are bench/calibrate.py's (fitted on synthetic
+        # scenes); the Platt fit here is printed only
+        f"SLOPE = {W.SLOPE}\nOFFSET = {W.OFFSET}\n\n"
         "# Hand-set first guesses, used for levels the data never showed (and to fit from).\n"
-        f"PRIOR: dict[str, dict[str, float]] = (\n{pprint.pformat(PRIOR, width=96)}\n)\n",
+        f"PRIOR: dict[str, dict[str, float]] = (\n{pprint.pformat(PRIOR, width=96)}\n)\n"
+        + _kept_tail(path),
         encoding="utf-8",
     )
+
+
+def _kept_tail(path: Path) -> str:
+    """The constants after PRIOR (name frequencies, posterior, threshold: bench/calibrate.py),
+    kept as they are."""
+    text = path.read_text(encoding="utf-8")
+    mark = text.find("\n# Name frequency:")
+    return text[mark:] if mark >= 0 else ""
 
 
 def main() -> int:

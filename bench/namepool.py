@@ -127,7 +127,7 @@ def pools(code: str) -> Pools:
     def pool(attr: str, salt: str) -> Pool:
         v = getattr(p, attr, None)
         if v is None:
-            v = getattr(p, "last_names")
+            v = p.last_names  # type: ignore[attr-defined]
         if isinstance(v, dict):
             return _weighted(v)
         return _zipf(list(v), code + salt)
@@ -140,10 +140,10 @@ def pools(code: str) -> Pools:
         girls = _zipf([*girls[0], *uni], code + "g")
         fam = _zipf(list(p.last_names), code + "f", s=1.6)  # type: ignore[attr-defined]
         return Pools(boys, girls, fam, fam, latin)
-    fam_m = pool("last_names_male", "f") if hasattr(p, "last_names_male") else pool("last_names", "f")
-    fam_f = (
-        pool("last_names_female", "f") if hasattr(p, "last_names_female") else fam_m
+    fam_m = (
+        pool("last_names_male", "f") if hasattr(p, "last_names_male") else pool("last_names", "f")
     )
+    fam_f = pool("last_names_female", "f") if hasattr(p, "last_names_female") else fam_m
     return Pools(boys, girls, fam_m, fam_f, latin)
 
 
@@ -250,6 +250,9 @@ def _arabic_latin(name: str, rnd: random.Random) -> str:
     return prefix + word[:1].upper() + word[1:]
 
 
+_DEVANAGARI_VOWELS = frozenset(["A", "AA", "I", "II", "U", "UU", "E", "AI", "O", "AU"])
+
+
 def _devanagari_latin(name: str) -> str:
     """Devanagari with the inherent vowel spoken (anyascii drops it)."""
     out: list[str] = []
@@ -259,7 +262,7 @@ def _devanagari_latin(name: str) -> str:
         out.append(lat)
         cat = unicodedata.category(ch)
         if cat == "Lo" and unicodedata.name(ch, "").startswith("DEVANAGARI LETTER"):
-            is_vowel_letter = unicodedata.name(ch).split()[-1] in ("A", "AA", "I", "II", "U", "UU", "E", "AI", "O", "AU")
+            is_vowel_letter = unicodedata.name(ch).split()[-1] in _DEVANAGARI_VOWELS
             nxt = chars[i + 1] if i + 1 < len(chars) else ""
             if not is_vowel_letter and nxt and unicodedata.category(nxt) not in ("Mc", "Mn"):
                 out.append("a")
@@ -268,7 +271,18 @@ def _devanagari_latin(name: str) -> str:
 
 
 _VARIANTS: dict[str, tuple[tuple[str, str], ...]] = {
-    "cyrillic": (("iy", "i"), ("iy", "y"), ("ii", "iy"), ("kh", "h"), ("ya", "ia"), ("yu", "iu"), ("ie", "ye"), ("ksa", "xa"), ("v", "w"), ("e", "ye")),
+    "cyrillic": (
+        ("iy", "i"),
+        ("iy", "y"),
+        ("ii", "iy"),
+        ("kh", "h"),
+        ("ya", "ia"),
+        ("yu", "iu"),
+        ("ie", "ye"),
+        ("ksa", "xa"),
+        ("v", "w"),
+        ("e", "ye"),
+    ),
     "hangul": (("u", "oo"), ("eo", "u"), ("eo", "o"), ("ae", "e"), ("i", "ee"), ("j", "ch")),
     "han": (("x", "hs"), ("q", "ch"), ("zh", "ch"), ("z", "ts"), ("ong", "ung")),
     "devanagari": (("aa", "a"), ("v", "w"), ("sh", "s"), ("ee", "i"), ("ksh", "x"), ("u", "oo")),
@@ -319,8 +333,10 @@ def nickname(name: str, lang: str, rnd: random.Random) -> str | None:
             return rnd.choice(nicks).capitalize()
     if lang in ("es", "pt", "tl") and rnd.random() < 0.5:
         stem = low[:-1] if low[-1] in "aeo" else low
-        suffix = ("ita" if low.endswith("a") else "ito") if lang != "pt" else (
-            "inha" if low.endswith("a") else "inho"
+        suffix = (
+            ("ita" if low.endswith("a") else "ito")
+            if lang != "pt"
+            else ("inha" if low.endswith("a") else "inho")
         )
         return (stem + suffix).capitalize()
     # a short form: the first syllable or two

@@ -9,9 +9,11 @@ Portuguese, French, Filipino, Polish, Vietnamese, Chinese, Korean, Japanese, Ara
 Russian, Ukrainian, Hindi) with a realistic skew (a few names are very common), written in
 the native script or romanised by ear, with nicknames and diminutives, spelling mistakes and
 letter case variation; 8% of missing children are a sibling of another (same family name,
-place and time), and a fifth of found children give no name. A found report is what an officer writes about a child who belongs to one
-missing report (or to none): the name the child gave (a nickname, another script, a
-misspelling, or nothing), an age estimate whose error grows with age, the clothing in other
+place and time), and a fifth of found children give no name.
+
+A found report is what an officer writes about a child who belongs to one missing report
+(or to none): the name the child gave (a nickname, another script, a misspelling, or
+nothing), an age estimate whose error grows with age, the clothing in other
 words, and a place and time that depend on the scene:
 
 - ``ordinary``: spread over several cities and weeks; found within hours, walking distance.
@@ -266,10 +268,7 @@ class Synth:
         With `sibling_of`, a brother or sister lost at the same time and place: same
         family name, language and guardian, another given name and age."""
         r = self.rnd
-        if sibling_of is None:
-            loc = r.choices(LOCALES, LOCALE_WEIGHTS)[0]
-        else:
-            loc = sibling_of["loc"]
+        loc = r.choices(LOCALES, LOCALE_WEIGHTS)[0] if sibling_of is None else sibling_of["loc"]
         pl = pools(loc.code)
         sex = r.choice(("male", "female"))
         given = draw(r, pl.boys if sex == "male" else pl.girls)
@@ -349,7 +348,9 @@ class Synth:
             d["given_name"] = self._said(hidden["given"], loc)
         if x < 0.8 and r.random() < 0.35:
             fam = hidden["family"]
-            written = fam if (loc.script != "latin" and r.random() < 0.15) else self._latin(fam, loc)
+            written = (
+                fam if (loc.script != "latin" and r.random() < 0.15) else self._latin(fam, loc)
+            )
             if r.random() < 0.08:
                 written = self._misspell(written)
             d["family_name"] = self._case(written)

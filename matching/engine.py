@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 
 from matching import weights as W
-from matching.blocking import index_keys, place_keys, query_ages, query_keys
+from matching.blocking import age_keys, index_keys, place_keys, query_ages, query_keys
 from matching.candidate import Candidate
 from matching.features import (
     FIELDS,
@@ -249,15 +249,11 @@ class Matcher:
             if use_tf:
                 assert freq is not None
                 pool_missing = not missing_side
-                a, say, n = self._tf(
-                    ghit, o.given, pool_missing, freq.given, self.u_given, freq
-                )
+                a, say, n = self._tf(ghit, o.given, pool_missing, freq.given, self.u_given, freq)
                 total += a
                 if say:
                     notes.append(("name", say, n))
-                b, say, n = self._tf(
-                    fhit, o.family, pool_missing, freq.family, self.u_family, freq
-                )
+                b, say, n = self._tf(fhit, o.family, pool_missing, freq.family, self.u_family, freq)
                 total += b
                 if say:
                     notes.append(("family", say, n))
@@ -351,6 +347,11 @@ class Matcher:
         return ReportIndex(self, reports)
 
 
+def _cell_keys(p: Profile) -> list[str]:
+    """The place-time-age cells a report is counted in (for `ReportIndex._density`)."""
+    return [f"{c}|{a}" for c in place_keys(p, False) for a in age_keys(p)]
+
+
 def _frequency_note(lv: Level_, kind: str, count: int) -> str:
     """'name Sofia' -> 'name Sofia is common here (41 open reports)' or 'same rare name
     Ximena'; other levels keep their words with the note in brackets."""
@@ -388,6 +389,7 @@ class ReportIndex:
         self._postings: dict[str, array[int]] = {}
         self._dead = 0
         self._freq = NameFreq()
+        self._cells: Counter[str] = Counter()  # live reports per place-time-age cell
         for r in reports:
             self.add(r)
 
@@ -406,6 +408,7 @@ class ReportIndex:
         self._rows.append(p)
         self._row_of[report.id] = row
         self._freq.add(p)
+        self._cells.update(_cell_keys(p))
         postings = self._postings
         for k in index_keys(p):
             ids = postings.get(k)
@@ -422,6 +425,7 @@ class ReportIndex:
         p = self._rows[row]
         if p is not None:
             self._freq.remove(p)
+            self._cells.subtract(_cell_keys(p))
         self._rows[row] = None
         self._dead += 1
         if self._dead > 64 and self._dead * 3 > len(self._rows):
@@ -535,11 +539,9 @@ class ReportIndex:
         cells = place_keys(q, True)
         if not cells:
             return None
-        postings = self._postings
+        counts = self._cells
         n = 0
         for a in query_ages(q):
             for c in cells:
-                ids = postings.get(f"{c}|{a}")
-                if ids is not None:
-                    n += len(ids)
+                n += counts.get(f"{c}|{a}", 0)
         return n

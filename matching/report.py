@@ -39,31 +39,35 @@ class ChildReport:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ChildReport:
-        """Build from a schema-valid dict (validate first: see matching.schema)."""
+        """Build from a schema-valid dict (validate first: see matching.schema).
+
+        The batch command builds half a million of these, so the frozen dataclass's
+        generated __init__ (one checked object.__setattr__ per field) is bypassed: the
+        slots are filled directly, with the same values it would store."""
         t = d["time"]
-        when = t if isinstance(t, datetime) else datetime.fromisoformat(t.replace("Z", "+00:00"))
+        when = t if isinstance(t, datetime) else _parse_time(t)
+        get = d.get
+        r = object.__new__(cls)
+        put = object.__setattr__
+        put(r, "id", str(d["id"]))
+        put(r, "kind", d["kind"])
+        put(r, "time", when)
+        for key in _NUMBERS:
+            v = get(key)
+            put(r, key, None if v is None else float(v))
+        for key in _TEXTS:
+            put(r, key, get(key) or "")
+        on = get("other_names")
+        put(r, "other_names", tuple(on) if on else ())
+        la = get("languages")
+        put(r, "languages", tuple(la) if la else ())
+        put(r, "extra", {})
+        return r
 
-        def num(key: str) -> float | None:
-            v = d.get(key)
-            return None if v is None else float(v)
 
-        return cls(
-            id=str(d["id"]),
-            kind=d["kind"],
-            time=when,
-            lat=num("lat"),
-            lon=num("lon"),
-            given_name=d.get("given_name") or "",
-            family_name=d.get("family_name") or "",
-            other_names=tuple(d.get("other_names") or ()),
-            age_years=num("age_years"),
-            age_min=num("age_min"),
-            age_max=num("age_max"),
-            sex=d.get("sex") or "",
-            height_cm=num("height_cm"),
-            hair=d.get("hair") or "",
-            clothing=d.get("clothing") or "",
-            carrying=d.get("carrying") or "",
-            languages=tuple(d.get("languages") or ()),
-            place=d.get("place") or "",
-        )
+_NUMBERS = ("lat", "lon", "age_years", "age_min", "age_max", "height_cm")
+_TEXTS = ("given_name", "family_name", "sex", "hair", "clothing", "carrying", "place")
+
+
+def _parse_time(t: str) -> datetime:
+    return datetime.fromisoformat(t.replace("Z", "+00:00"))

@@ -1,0 +1,134 @@
+"""Crowded pools: name frequency, posteriors over competitors, the match decision.
+
+Hand-written invented reports: a fair where one name is common, a rare name, look-alike
+strangers, and the reasons a coordinator reads.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from matching import ChildReport, Matcher
+from matching.engine import TF_MIN_POOL, NameFreq
+
+from .helpers import found, missing
+
+M = Matcher()
+
+FILLER_NAMES = [
+    "Amara", "Bodhi", "Cyrus", "Dalia", "Elio", "Farah", "Gideon", "Hollis", "Ines", "Jovan",
+    "Kenji", "Lior", "Maren", "Nilo", "Orla", "Priya", "Quinn", "Rafferty", "Saoirse", "Tadeo",
+]  # fmt: skip
+
+
+def _crowd(n: int, common: str, n_common: int, **kw: Any) -> list[ChildReport]:
+    """n open reports at one fair; `n_common` of them named `common`, of every age."""
+    out = []
+    for i in range(n):
+        name = common if i < n_common else f"{FILLER_NAMES[i % 20]}{chr(97 + i % 26)}"
+        out.append(
+            missing(
+                id=f"M-{i}",
+                given_name=name,
+                age_years=(i % 12) + 2,
+                sex="female" if i % 2 else "male",
+                lat=34.05 + (i % 10) * 0.001,
+                lon=-118.25,
+                **kw,
+            )
+        )
+    return out
+
+
+def test_it_weakens_a_common_name_and_strengthens_a_rare_one() -> None:
+    pool = _crowd(400, "Sofia", 60)
+    pool.append(missing(id="M-rare", given_name="Ximena", age_years=6, sex="female"))
+    freq = NameFreq(M.build_index(pool)._rows[i] for i in range(len(pool)))  # type: ignore[misc]
+    assert freq.n == 401 >= TF_MIN_POOL
+    common, n_common = freq.adjust(freq.given, "sofia", M.u_given)
+    rare, n_rare = freq.adjust(freq.given, "ximena", M.u_given)
+    assert n_common == 60 and n_rare == 1
+    assert common < 0 < rare
+
+
+def test_it_says_why_a_name_tells_little_here() -> None:
+    pool = _crowd(400, "Sofia", 60)
+    index = M.build_index(pool)
+    got = index.rank(found(given_name="Sofia", age_min=5, age_max=7, sex="female"), top=3)
+    assert got
+    assert any("is common here (60 open reports)" in r for r in got[0].reasons), got[0].reasons
+    # many Sofias of the right age compete: nobody is called the match
+    assert not any(c.match for c in got)
+    assert any("nearly as well" in r for r in got[0].reasons)
+
+
+def test_it_calls_a_rare_name_with_support_a_match() -> None:
+    pool = _crowd(400, "Sofia", 60)
+    pool.append(
+        missing(
+            id="M-rare",
+            given_name="Ximena",
+            family_name="Quispe",
+            age_years=6,
+            sex="female",
+            clothing="yellow raincoat, red boots",
+            languages=["es", "en"],
+        )
+    )
+    index = M.build_index(pool)
+    f = found(
+        given_name="XIMENA",
+        age_min=5,
+        age_max=7,
+        sex="female",
+        clothing="yellow coat, red wellies",
+        languages=["es"],
+    )
+    got = index.rank(f, top=3)
+    assert got[0].other_id == "M-rare"
+    assert got[0].match and got[0].score >= M.match_score
+    assert any(r.startswith("same rare name") for r in got[0].reasons), got[0].reasons
+
+
+def test_it_does_not_page_for_one_of_two_look_alikes() -> None:
+    # twins of a sort: same name, age, sex and clothing; the found child cannot be told apart
+    a = missing(id="M-a", given_name="Noor", age_years=5, sex="female", clothing="red dress")
+    b = missing(
+        id="M-b",
+        given_name="Noor",
+        age_years=5,
+        sex="female",
+        clothing="red dress",
+        lat=34.051,
+        lon=-118.251,
+    )
+    f = found(given_name="Noor", age_min=4, age_max=6, sex="female", clothing="red dress")
+    alone = M.rank(f, [a])
+    both = M.rank(f, [a, b])
+    assert alone[0].score > both[0].score
+    assert abs(both[0].score - both[1].score) < 0.01
+    assert not both[0].match
+
+
+def test_scores_are_posteriors_that_sum_to_at_most_one() -> None:
+    pool = _crowd(300, "Sofia", 40)
+    index = M.build_index(pool)
+    got = index.rank(found(given_name="Sofia", age_min=5, age_max=7, sex="female"), top=10)
+    assert 0 < sum(c.score for c in got) <= 1.0001
+    assert sum(c.match for c in got) <= 1
+
+
+def test_a_pool_of_one_scores_like_the_pair_alone() -> None:
+    m = missing(given_name="Ximena", age_years=6, sex="female")
+    f = found(given_name="Ximena", age_min=5, age_max=7, sex="female")
+    pair = M.score_pair(m, f)
+    ranked = M.rank(f, [m])
+    assert pair is not None and ranked and ranked[0].score == pair.score
+
+
+def test_the_index_and_a_linear_scan_agree_on_a_crowd() -> None:
+    pool = _crowd(250, "Mateo", 30)
+    f = found(given_name="Mateo", age_min=8, age_max=10, sex="male")
+    linear = M.rank(f, pool, top=3)
+    indexed = M.build_index(pool).rank(f, top=3)
+    assert [c.other_id for c in linear] == [c.other_id for c in indexed]
