@@ -22,6 +22,8 @@ from showup.visits.models import Visit, VisitRequest
 from showup.visits.schemas import (
     CompleteIn,
     ErrorOut,
+    GivenIn,
+    GuestIO,
     RequestIn,
     RequestOut,
     SlotIn,
@@ -199,7 +201,10 @@ def propose_slot(request: HttpRequest, request_id: int, payload: SlotIn) -> Any:
             "The officer is not on shift for all of this time; set "
             "allow_outside_shift to book anyway.",
         )
-    guests = [(g.kind, g.name) for g in payload.guests]
+    try:
+        guests = _guests(user, payload.guests)
+    except VisitError as exc:
+        return _from_visit_error(exc)
     try:
         if found.status == VisitRequest.Status.INTERRUPTED:
             visit = services.visit_reschedule(
@@ -235,8 +240,34 @@ def list_visits(request: HttpRequest) -> Any:
     return [VisitOut.of(v) for v in qs[:1000]]
 
 
+def _guests(user: User, guests: list[GuestIO]) -> list[services.Guest]:
+    """Guests with an `officer_id` name an officer of the caller's agency."""
+    officers = {o.pk: o for o in selectors.agency_officers(user.agency_id or 0)}
+    out = []
+    for g in guests:
+        officer = None
+        if g.officer_id is not None:
+            officer = officers.get(g.officer_id)
+            if officer is None or g.kind != "officer":
+                raise VisitError(
+                    "unknown_officer", "A guest officer must be an officer of this agency."
+                )
+        out.append(services.Guest(kind=g.kind, name=g.name, officer=officer))
+    return out
+
+
+def _mementos(items: list[Any]) -> dict[str, int]:
+    mementos: dict[str, int] = {}
+    for m in items:
+        mementos[m.kind] = mementos.get(m.kind, 0) + m.quantity
+    return mementos
+
+
 def _act(
-    request: HttpRequest, visit_id: int, action: str, payload: CompleteIn | None = None
+    request: HttpRequest,
+    visit_id: int,
+    action: str,
+    payload: CompleteIn | GivenIn | None = None,
 ) -> Any:
     user = _user(request)
     visit = _visit(user, visit_id)
@@ -257,17 +288,18 @@ def _act(
             services.visit_start(visit=visit, actor=user)
         elif action == "interrupt":
             services.visit_interrupt(visit=visit, actor=user)
+        elif isinstance(payload, GivenIn):
+            services.visit_record_given(
+                visit=visit, actor=user, note=payload.note, mementos=_mementos(payload.mementos)
+            )
         else:
             assert payload is not None
-            mementos: dict[str, int] = {}
-            for m in payload.mementos:
-                mementos[m.kind] = mementos.get(m.kind, 0) + m.quantity
             services.visit_complete(
                 visit=visit,
                 actor=user,
                 note=payload.note,
-                mementos=mementos,
-                guests=[(g.kind, g.name) for g in payload.guests],
+                mementos=_mementos(payload.mementos),
+                guests=_guests(user, payload.guests),
                 photo_consent=payload.photo_consent,
                 can_feed_story=payload.can_feed_story,
             )
@@ -322,3 +354,15 @@ def complete_visit(request: HttpRequest, visit_id: int, payload: CompleteIn) -> 
     """Record the private note, mementos given (taken from the unit's stock), guests, and the
     guardian's photo consent."""
     return _act(request, visit_id, "complete", payload)
+
+
+@router.post(
+    "/visits/{visit_id}/given",
+    response={200: VisitOut, **ERRORS},
+    summary="Record what was given on a visit in progress or interrupted (officer)",
+)
+def record_given(request: HttpRequest, visit_id: int, payload: GivenIn) -> Any:
+    """Mementos given (taken from the unit's stock) and a short private note, for a visit in
+    progress or one the officer was called away from; the next visit shows them as already
+    given. Recording again adds to what was recorded."""
+    return _act(request, visit_id, "given", payload)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from showup.core.models import User
 from showup.visits.models import MementoKind, Place, VisitGuest, VisitRequest
+from showup.visits.services import Guest
 
 INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 INPUT_FORMATS = [INPUT_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -157,7 +158,7 @@ class RequestForm(forms.ModelForm):
 
 
 class GuestFieldsMixin(forms.Form):
-    def add_guest_fields(self) -> None:
+    def add_guest_fields(self, officers: list[User] | None = None) -> None:
         for i in range(1, GUEST_ROWS + 1):
             self.fields[f"guest_{i}_kind"] = forms.ChoiceField(
                 label=_("guest"),
@@ -170,30 +171,76 @@ class GuestFieldsMixin(forms.Form):
                 max_length=120,
                 help_text=_("First name, or the K-9 team's name."),
             )
+            if officers:
+                self.fields[f"guest_{i}_officer"] = OfficerChoiceField(
+                    queryset=User.objects.filter(pk__in=[o.pk for o in officers]).order_by(
+                        "first_name", "username"
+                    ),
+                    required=False,
+                    label=_("or an officer of the agency"),
+                    help_text=_("If the guest is one of our officers, choose them here."),
+                    empty_label=_("— not one of our officers —"),
+                )
 
-    def guest_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+    def guest_rows(
+        self,
+    ) -> list[tuple[forms.BoundField, forms.BoundField, forms.BoundField | None]]:
         if "guest_1_kind" not in self.fields:
             return []
         return [
-            (self[f"guest_{i}_kind"], self[f"guest_{i}_name"]) for i in range(1, GUEST_ROWS + 1)
+            (
+                self[f"guest_{i}_kind"],
+                self[f"guest_{i}_name"],
+                self[f"guest_{i}_officer"] if f"guest_{i}_officer" in self.fields else None,
+            )
+            for i in range(1, GUEST_ROWS + 1)
         ]
 
     def clean_guests(self, data: dict[str, Any]) -> None:
         for i in range(1, GUEST_ROWS + 1):
             kind, name = data.get(f"guest_{i}_kind"), (data.get(f"guest_{i}_name") or "").strip()
-            if kind and not name:
+            officer = data.get(f"guest_{i}_officer")
+            if officer is not None:
+                if kind and kind != VisitGuest.Kind.OFFICER:
+                    self.add_error(
+                        f"guest_{i}_officer",
+                        _("Only a guest who is another officer can be an officer of the agency."),
+                    )
+            elif kind and not name:
                 self.add_error(f"guest_{i}_name", _("Give the guest's name."))
             elif name and not kind:
                 self.add_error(f"guest_{i}_kind", _("Say who this guest is."))
 
-    def guests(self) -> list[tuple[str, str]]:
+    def guests(self) -> list[Guest]:
         out = []
         for i in range(1, GUEST_ROWS + 1):
             kind = self.cleaned_data.get(f"guest_{i}_kind")
             name = (self.cleaned_data.get(f"guest_{i}_name") or "").strip()
-            if kind and name:
-                out.append((kind, name))
+            officer = self.cleaned_data.get(f"guest_{i}_officer")
+            if officer is not None:
+                out.append(Guest(kind=VisitGuest.Kind.OFFICER, name=name, officer=officer))
+            elif kind and name:
+                out.append(Guest(kind=kind, name=name))
         return out
+
+
+class MementoFieldsMixin(forms.Form):
+    def add_memento_fields(self) -> None:
+        for kind, label in MementoKind.choices:
+            self.fields[f"given_{kind}"] = forms.IntegerField(
+                label=label,
+                required=False,
+                min_value=0,
+                max_value=50,
+                initial=0,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+            )
+
+    def memento_fields(self) -> list[forms.BoundField]:
+        return [self[f"given_{kind}"] for kind in MementoKind.values]
+
+    def mementos(self) -> dict[str, int]:
+        return {kind: self.cleaned_data.get(f"given_{kind}") or 0 for kind in MementoKind.values}
 
 
 class SlotForm(GuestFieldsMixin):
@@ -220,7 +267,7 @@ class SlotForm(GuestFieldsMixin):
         )
         self.outside_shift = False
         if with_guests:
-            self.add_guest_fields()
+            self.add_guest_fields(officers)
 
     def clean(self) -> dict[str, Any]:
         from showup.visits.selectors import outside_shifts
@@ -249,7 +296,7 @@ class SlotForm(GuestFieldsMixin):
         return data
 
 
-class CompleteForm(GuestFieldsMixin):
+class CompleteForm(MementoFieldsMixin, GuestFieldsMixin):
     officer_note = forms.CharField(
         label=_("private note"),
         required=False,
@@ -262,26 +309,21 @@ class CompleteForm(GuestFieldsMixin):
         label=_("This visit may become a story (needs the guardian's consent)"), required=False
     )
 
-    def __init__(self, *args: Any, photos_allowed: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        photos_allowed: bool = True,
+        officers: list[User] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.photos_allowed = photos_allowed
-        for kind, label in MementoKind.choices:
-            self.fields[f"given_{kind}"] = forms.IntegerField(
-                label=label,
-                required=False,
-                min_value=0,
-                max_value=50,
-                initial=0,
-                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-            )
-        self.add_guest_fields()
+        self.add_memento_fields()
+        self.add_guest_fields(officers)
         if not photos_allowed:
             self.fields["photo_consent"].disabled = True
             self.fields["can_feed_story"].disabled = True
             self.fields["photo_consent"].help_text = _("This place does not allow photos.")
-
-    def memento_fields(self) -> list[forms.BoundField]:
-        return [self[f"given_{kind}"] for kind in MementoKind.values]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -292,8 +334,31 @@ class CompleteForm(GuestFieldsMixin):
         self.clean_guests(data)
         return data
 
-    def mementos(self) -> dict[str, int]:
-        return {kind: self.cleaned_data.get(f"given_{kind}") or 0 for kind in MementoKind.values}
+
+class GivenForm(MementoFieldsMixin):
+    """What the officer gave before being called away (or so far on a visit in progress)."""
+
+    note = forms.CharField(
+        label=_("Short private note"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For the unit only, e.g. “made him my partner”. No medical details."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_memento_fields()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            not self.errors
+            and not (data.get("note") or "").strip()
+            and not any(self.mementos().values())
+        ):
+            raise ValidationError(_("Enter what you gave, or a note."))
+        return data
 
 
 class StockForm(forms.Form):

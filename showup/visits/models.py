@@ -307,6 +307,15 @@ class VisitGuest(models.Model):
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="guests")
     kind = models.CharField(_("guest"), max_length=10, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=120)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="guest_visits",
+        verbose_name=_("officer of the agency"),
+        help_text=_("For a guest who is another officer: their time is booked too."),
+    )
 
     class Meta:
         ordering = ["pk"]

@@ -74,6 +74,11 @@ class RequestIn(Schema):
 class GuestIO(Schema):
     kind: GuestKind
     name: str = Field(..., min_length=1, max_length=120)
+    officer_id: int | None = Field(
+        None,
+        description="For kind 'officer': the agency officer who comes along; their time is "
+        "booked too (an overlapping booking is refused, 409 overlap)",
+    )
 
 
 class MementoIO(Schema):
@@ -114,7 +119,10 @@ class VisitOut(Schema):
             interrupted_at=visit.interrupted_at,
             interrupt_reason=visit.interrupt_reason,
             completed_at=visit.completed_at,
-            guests=[GuestIO(kind=g.kind, name=g.name) for g in visit.guests.all()],  # type: ignore[arg-type]
+            guests=[
+                GuestIO(kind=g.kind, name=g.name, officer_id=g.officer_id)  # type: ignore[arg-type]
+                for g in visit.guests.all()
+            ],
             mementos=[
                 MementoIO(kind=m.kind, quantity=m.quantity)  # type: ignore[arg-type]
                 for m in visit.mementos.all()
@@ -186,3 +194,8 @@ class CompleteIn(Schema):
     guests: list[GuestIO] = Field(default_factory=list, max_length=5)
     photo_consent: bool = False
     can_feed_story: bool = False
+
+
+class GivenIn(Schema):
+    note: str = Field("", max_length=500, description="Short private note for the unit")
+    mementos: list[MementoIO] = Field(default_factory=list)

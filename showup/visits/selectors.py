@@ -7,6 +7,8 @@ their own visits; coordinators see everything in their agency; other agencies se
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -17,6 +19,7 @@ from django.utils import timezone
 from showup.core.access import is_staff_user
 from showup.core.models import Role, User
 from showup.visits.models import (
+    MementoGiven,
     MementoKind,
     MementoStock,
     Place,
@@ -198,7 +201,42 @@ def availability(agency_id: int, day: date) -> list[OfficerDay]:
     for visit in visits:
         if visit.officer_id in rows:
             rows[visit.officer_id].visits.append(visit)
+    # Officers booked as another visit's guest are busy then too.
+    guesting = visits.filter(guests__officer_id__in=list(rows)).distinct()
+    for visit in guesting.prefetch_related("guests"):
+        for guest in visit.guests.all():
+            if guest.officer_id in rows and guest.officer_id != visit.officer_id:
+                rows[guest.officer_id].visits.append(visit)
+    for row in rows.values():
+        row.visits.sort(key=lambda v: v.start)
     return list(rows.values())
+
+
+# --- what was given -----------------------------------------------------------------------------
+
+
+def given_by_request(request_ids: Iterable[int]) -> dict[int, list[MementoGiven]]:
+    """Mementos given on each request's visits, oldest visit first."""
+    out: dict[int, list[MementoGiven]] = defaultdict(list)
+    rows = (
+        MementoGiven.objects.filter(visit__request_id__in=list(request_ids), quantity__gt=0)
+        .select_related("visit")
+        .order_by("visit__start", "pk")
+    )
+    for m in rows:
+        out[m.visit.request_id].append(m)
+    return out
+
+
+def attach_given(visits: Iterable[Visit]) -> None:
+    """Set `given_before` (mementos given on the request's other visits, so the next visit
+    builds on them) and `given_here` (on this visit) on each visit."""
+    visits = list(visits)
+    by_request = given_by_request({v.request_id for v in visits})
+    for v in visits:
+        mine = by_request.get(v.request_id, [])
+        setattr(v, "given_before", [m for m in mine if m.visit_id != v.pk])  # noqa: B010
+        setattr(v, "given_here", [m for m in mine if m.visit_id == v.pk])  # noqa: B010
 
 
 def feed_visits(user: User) -> VisitQuerySet:

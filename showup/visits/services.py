@@ -12,16 +12,17 @@ emails go out after commit (showup.visits.notify), so a slow mail server never h
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from showup.core.audit import audit
-from showup.core.models import Agency, PartnerOrganisation, User
+from showup.core.models import Agency, PartnerOrganisation, Role, User
 from showup.visits import notify
 from showup.visits.models import (
     FeedToken,
@@ -64,6 +65,58 @@ class VisitError(ValueError):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+@dataclass(frozen=True)
+class Guest:
+    """Someone who comes along. A guest who is another officer of the agency names them
+    (`officer`), so their time is booked too; a plain (kind, name) tuple is also accepted."""
+
+    kind: str
+    name: str
+    officer: User | None = None
+
+
+GuestLike = Guest | tuple[str, str]
+
+
+def _guests(guests: Sequence[GuestLike]) -> list[Guest]:
+    out = []
+    for g in guests:
+        guest = g if isinstance(g, Guest) else Guest(kind=g[0], name=g[1])
+        if guest.officer is not None:
+            guest = Guest(
+                kind=VisitGuest.Kind.OFFICER,
+                name=guest.name or guest.officer.display_name(),
+                officer=guest.officer,
+            )
+        out.append(guest)
+    return out
+
+
+def _add_guests(visit: Visit, guests: Sequence[Guest]) -> None:
+    for g in guests:
+        VisitGuest.objects.create(visit=visit, kind=g.kind, name=g.name, officer=g.officer)
+
+
+def _when(start: datetime, end: datetime) -> dict[str, str]:
+    return {
+        "start": timezone.localtime(start).strftime("%a %d %b %H:%M"),
+        "end": timezone.localtime(end).strftime("%H:%M"),
+    }
+
+
+def officer_clash(officer: User, start: datetime, end: datetime) -> Visit | None:
+    """A booked visit overlapping this time where the officer is the visit's officer or a
+    guest."""
+    return (
+        Visit.objects.booked()
+        .overlapping(start, end)
+        .filter(Q(officer=officer) | Q(guests__officer=officer))
+        .select_related("request")
+        .distinct()
+        .first()
+    )
 
 
 def _require(visit: Visit, *allowed: str) -> None:
@@ -193,33 +246,70 @@ def _book(
     start: datetime,
     end: datetime,
     actor: User,
-    guests: Sequence[tuple[str, str]] = (),
+    guests: Sequence[GuestLike] = (),
     return_of: Visit | None = None,
 ) -> Visit:
     if end <= start:
         raise VisitError("end_before_start", _("The visit must end after it starts."))
-    if 1 + len(guests) > request.max_group_size:
+    people = _guests(guests)
+    if 1 + len(people) > request.max_group_size:
         raise VisitError(
             "group_too_large",
             _("The place allows at most %(n)s visitors; this booking has %(m)s.")
-            % {"n": request.max_group_size, "m": 1 + len(guests)},
+            % {"n": request.max_group_size, "m": 1 + len(people)},
         )
-    # Lock the officer's row so two coordinators cannot book the same hour at once: the
+    guest_officers = [g.officer for g in people if g.officer is not None]
+    for other in guest_officers:
+        if other.pk == officer.pk:
+            raise VisitError(
+                "guest_is_officer",
+                _("%(officer)s is already the visit's officer; they cannot also be a guest.")
+                % {"officer": officer.display_name()},
+            )
+        if other.agency_id != request.agency_id or other.role != Role.OFFICER:
+            raise VisitError("unknown_officer", _("A guest officer must be an officer here."))
+    if len({o.pk for o in guest_officers}) != len(guest_officers):
+        raise VisitError("duplicate_guest", _("The same officer is listed twice as a guest."))
+    # Lock the officers' rows so two coordinators cannot book the same hour at once: the
     # overlap check and the insert below are then serialised per officer.
-    User.objects.select_for_update().filter(pk=officer.pk).first()
-    clash = Visit.objects.booked().filter(officer=officer).overlapping(start, end).first()
-    if clash is not None:
+    everyone = [officer, *guest_officers]
+    list(User.objects.select_for_update().filter(pk__in=[o.pk for o in everyone]).order_by("pk"))
+    for person in everyone:
+        clash = officer_clash(person, start, end)
+        if clash is None:
+            continue
+        as_guest = clash.officer_id != person.pk
+        if person.pk == officer.pk:
+            text = (
+                _(
+                    "%(officer)s is already booked %(start)s–%(end)s as a guest (%(ref)s). "
+                    "Choose another time or another officer."
+                )
+                if as_guest
+                else _(
+                    "%(officer)s is already booked %(start)s–%(end)s (%(ref)s). Choose another "
+                    "time or another officer."
+                )
+            )
+        else:
+            text = (
+                _(
+                    "Guest officer %(officer)s is already booked %(start)s–%(end)s as a guest "
+                    "(%(ref)s). Choose another time or another guest."
+                )
+                if as_guest
+                else _(
+                    "Guest officer %(officer)s is already booked %(start)s–%(end)s (%(ref)s). "
+                    "Choose another time or another guest."
+                )
+            )
         raise VisitError(
             "overlap",
-            _(
-                "%(officer)s is already booked %(start)s–%(end)s (%(ref)s). Choose another time "
-                "or another officer."
-            )
+            text
             % {
-                "officer": officer.display_name(),
-                "start": timezone.localtime(clash.start).strftime("%a %d %b %H:%M"),
-                "end": timezone.localtime(clash.end).strftime("%H:%M"),
+                "officer": person.display_name(),
                 "ref": clash.request.reference,
+                **_when(clash.start, clash.end),
             },
         )
     visit = Visit.objects.create(
@@ -230,8 +320,7 @@ def _book(
         proposed_by=actor,
         return_of=return_of,
     )
-    for kind, name in guests:
-        VisitGuest.objects.create(visit=visit, kind=kind, name=name)
+    _add_guests(visit, people)
     request.status = Status.PROPOSED
     request.closed_at = None
     request.save(update_fields=["status", "closed_at"])
@@ -246,7 +335,7 @@ def slot_propose(
     start: datetime,
     end: datetime,
     actor: User,
-    guests: Sequence[tuple[str, str]] = (),
+    guests: Sequence[GuestLike] = (),
 ) -> Visit:
     """The coordinator proposes an officer and a time; the partner then accepts or declines."""
     request = _lock_request(request)
@@ -339,7 +428,7 @@ def visit_reschedule(
     start: datetime,
     end: datetime,
     actor: User,
-    guests: Sequence[tuple[str, str]] = (),
+    guests: Sequence[GuestLike] = (),
 ) -> Visit:
     """A new slot for an interrupted request, linked to the interrupted visit."""
     request = _lock_request(request)
@@ -376,7 +465,7 @@ def return_visit_create(
     start: datetime,
     end: datetime,
     actor: User,
-    guests: Sequence[tuple[str, str]] = (),
+    guests: Sequence[GuestLike] = (),
 ) -> Visit:
     """Another visit that builds on an earlier one (often with guests)."""
     first_visit = _lock_visit(first_visit)
@@ -400,7 +489,7 @@ def return_visit_create(
         actor=actor,
         obj=visit,
         return_of=first_visit.pk,
-        guests=[kind for kind, _name in guests],
+        guests=[g.kind for g in _guests(guests)],
     )
     notify.slot_proposed(visit)
     return visit
@@ -413,7 +502,7 @@ def visit_complete(
     actor: User,
     note: str = "",
     mementos: Mapping[str, int] | None = None,
-    guests: Sequence[tuple[str, str]] = (),
+    guests: Sequence[GuestLike] = (),
     photo_consent: bool = False,
     can_feed_story: bool = False,
     at: datetime | None = None,
@@ -433,7 +522,8 @@ def visit_complete(
     visit.status = VStatus.COMPLETED
     visit.started_at = visit.started_at or now
     visit.completed_at = now
-    visit.officer_note = note
+    # A note recorded earlier on this visit (see visit_record_given) stays unless replaced.
+    visit.officer_note = note or visit.officer_note
     visit.photo_consent = photo_consent
     visit.can_feed_story = can_feed_story
     visit.save(
@@ -446,23 +536,71 @@ def visit_complete(
             "can_feed_story",
         ]
     )
-    for kind, name in guests:
-        VisitGuest.objects.create(visit=visit, kind=kind, name=name)
-    given = {kind: qty for kind, qty in (mementos or {}).items() if qty}
-    for kind, qty in given.items():
-        MementoGiven.objects.create(visit=visit, kind=kind, quantity=qty)
-        _stock_take(agency_id=request.agency_id, kind=kind, quantity=qty)
+    _add_guests(visit, _guests(guests))
+    given = _give(visit, mementos)
     VisitRequest.objects.filter(pk=request.pk).update(status=Status.COMPLETED, closed_at=now)
     audit(
         "visits.visit.completed",
         actor=actor,
         obj=visit,
         mementos=given,
-        guests=[kind for kind, _name in guests],
+        guests=[g.kind for g in _guests(guests)],
         photo_consent=photo_consent,
         can_feed_story=can_feed_story,
     )
     return visit
+
+
+GIVEN_NOTE_MAX = 500
+
+
+@transaction.atomic
+def visit_record_given(
+    *,
+    visit: Visit,
+    actor: User,
+    mementos: Mapping[str, int] | None = None,
+    note: str = "",
+) -> Visit:
+    """What the officer gave (and a short private note) on a visit in progress or one they
+    were called away from, so the next visit builds on it. Stock goes down as on completion;
+    recording again adds to what was recorded."""
+    visit = _lock_visit(visit)
+    _require(visit, VStatus.IN_PROGRESS, VStatus.INTERRUPTED)
+    if visit.request.purged_at is not None:
+        raise VisitError("bad_state", _("This request's details were removed; nothing to add."))
+    note = note.strip()[:GIVEN_NOTE_MAX]
+    if not note and not any(qty for qty in (mementos or {}).values()):
+        raise VisitError("nothing_given", _("Enter what you gave, or a note."))
+    given = _give(visit, mementos)
+    if note:
+        visit.officer_note = f"{visit.officer_note}\n{note}" if visit.officer_note else note
+        visit.save(update_fields=["officer_note"])
+    audit(
+        "visits.visit.given_recorded",
+        actor=actor,
+        obj=visit,
+        status=visit.status,
+        mementos=given,
+        note=bool(note),
+    )
+    return visit
+
+
+def _give(visit: Visit, mementos: Mapping[str, int] | None) -> dict[str, int]:
+    """Record mementos given on a visit (one row per kind, added to) and take them from the
+    agency's stock. Returns what was given."""
+    given = {kind: qty for kind, qty in (mementos or {}).items() if qty}
+    for kind, qty in given.items():
+        if kind not in MementoKind.values or qty < 0:
+            raise VisitError("bad_kind", _("Unknown memento."))
+        row, created = MementoGiven.objects.get_or_create(
+            visit=visit, kind=kind, defaults={"quantity": qty}
+        )
+        if not created:
+            MementoGiven.objects.filter(pk=row.pk).update(quantity=F("quantity") + qty)
+        _stock_take(agency_id=visit.request.agency_id, kind=kind, quantity=qty)
+    return given
 
 
 # --- stock, shifts, calendar tokens ------------------------------------------------------------

@@ -25,6 +25,7 @@ urlpatterns: list[URLPattern] = [
     path("visit/<int:pk>/start/", views.visit_start, name="visit_start"),
     path("visit/<int:pk>/interrupt/", views.visit_interrupt, name="visit_interrupt"),
     path("visit/<int:pk>/complete/", views.visit_complete, name="visit_complete"),
+    path("visit/<int:pk>/given/", views.visit_given, name="visit_given"),
     # calendar
     path("calendar/", views.calendar, name="calendar"),
     path("calendar/rotate/", views.calendar_rotate, name="calendar_rotate"),

@@ -25,7 +25,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from showup.core.models import User
 from showup.visits import ical, selectors, services
-from showup.visits.forms import CompleteForm, PlaceForm, RequestForm, ShiftForm, SlotForm, StockForm
+from showup.visits.forms import (
+    CompleteForm,
+    GivenForm,
+    PlaceForm,
+    RequestForm,
+    ShiftForm,
+    SlotForm,
+    StockForm,
+)
 from showup.visits.models import FeedToken, Visit, VisitRequest
 from showup.visits.services import VisitError
 
@@ -229,6 +237,7 @@ def request_detail(request: HttpRequest, user: User, pk: int) -> HttpResponse:
         .prefetch_related("guests", "mementos")
         .order_by("start")
     )
+    selectors.attach_given(visits)
     return render(
         request,
         "visits/request_detail.html",
@@ -238,6 +247,12 @@ def request_detail(request: HttpRequest, user: User, pk: int) -> HttpResponse:
             "windows": list(visit_request.windows.all()),
             "is_partner": selectors.is_partner(user),
             "can_schedule": selectors.is_coordinator(user),
+            "can_record_for": {
+                v.pk
+                for v in visits
+                if selectors.is_coordinator(user)
+                or (selectors.is_officer(user) and v.officer_id == user.pk)
+            },
             "suggested": selectors.suggested_officer(visit_request),
             "now": timezone.now(),
         },
@@ -305,6 +320,9 @@ def _slot_page(
             "suggested": suggested,
             "first_visit": first_visit,
             "windows": list(visit_request.windows.all()),
+            "already_given": selectors.given_by_request([visit_request.pk]).get(
+                visit_request.pk, []
+            ),
             "day": day,
             "rows": selectors.availability(user.agency_id, day),
         },
@@ -431,6 +449,7 @@ def stock(request: HttpRequest, user: User) -> HttpResponse:
 def my_day(request: HttpRequest, user: User) -> HttpResponse:
     _need(selectors.is_officer(user))
     today, later = selectors.my_day(user)
+    selectors.attach_given(today + later)
     services.request_viewed(
         actor=user, requests=[v.request for v in today + later], where="visits.my_day"
     )
@@ -450,6 +469,7 @@ def _visit_action(request: HttpRequest, user: User, pk: int, action: str) -> Htt
         error = exc.message
     if _is_htmx(request):
         visit.refresh_from_db()
+        selectors.attach_given([visit])
         return render(request, "visits/my_day.html#visit_card", {"v": visit, "error": error})
     if error:
         messages.error(request, error)
@@ -480,7 +500,16 @@ def visit_complete(request: HttpRequest, user: User, pk: int) -> HttpResponse:
     visit = selectors.access_visit_by_id(user, pk)
     _need(selectors.is_officer(user) or selectors.is_coordinator(user))
     photos_allowed = visit.request.photos_allowed
-    form = CompleteForm(request.POST or None, photos_allowed=photos_allowed)
+    form = CompleteForm(
+        request.POST or None,
+        photos_allowed=photos_allowed,
+        officers=[
+            o
+            for o in selectors.agency_officers(visit.request.agency_id)
+            if o.pk != visit.officer_id
+        ],
+        initial={"officer_note": visit.officer_note},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.visit_complete(
@@ -498,7 +527,34 @@ def visit_complete(request: HttpRequest, user: User, pk: int) -> HttpResponse:
             messages.success(request, _("Visit recorded. Thank you for showing up."))
             return redirect(_next_or(request, reverse("visits:my_day")))
     services.request_viewed(actor=user, requests=[visit.request], where="visits.complete")
+    selectors.attach_given([visit])
     return render(request, "visits/complete.html", {"form": form, "v": visit, "r": visit.request})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def visit_given(request: HttpRequest, user: User, pk: int) -> HttpResponse:
+    """What was given (and a short private note) on a visit in progress or one the officer was
+    called away from: "What did you give before leaving?"."""
+    visit = selectors.access_visit_by_id(user, pk)
+    _need(selectors.is_officer(user) or selectors.is_coordinator(user))
+    form = GivenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.visit_record_given(
+                visit=visit,
+                actor=user,
+                mementos=form.mementos(),
+                note=form.cleaned_data["note"],
+            )
+        except VisitError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Recorded. The next visit will build on it."))
+            return redirect(_next_or(request, reverse("visits:my_day")))
+    services.request_viewed(actor=user, requests=[visit.request], where="visits.given")
+    selectors.attach_given([visit])
+    return render(request, "visits/given.html", {"form": form, "v": visit, "r": visit.request})
 
 
 # --- calendar -----------------------------------------------------------------------------------

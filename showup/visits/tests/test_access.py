@@ -250,6 +250,19 @@ VIEWS: list[tuple[str, str | None, str, dict[str, str | int]]] = [
         },
     ),
     (
+        "visits:visit_given",
+        "interrupted",
+        "get",
+        {
+            "officer": 200,
+            "officer2": 404,
+            "coordinator": 200,
+            "partner_own": 403,
+            "partner_other": 404,
+            "outsider": 404,
+        },
+    ),
+    (
         "visits:return_visit",
         "completed",
         "get",

@@ -47,12 +47,15 @@ def test_it_loads_the_hospital_story_once(db: Any) -> None:
     assert first.status == "interrupted" and first.interrupt_reason == "called away"
     assert back.return_of == first and back.officer == first.officer
     assert back.guests.get().kind == "honouree"
-    assert back.mementos.filter(kind="patch").exists()
+    assert first.mementos.get().kind == "patch"  # given before he was called away
+    assert back.mementos.get().kind == "toy_badge"
     assert (back.start.date() - first.start.date()).days == 2
     assert MementoStock.objects.get(agency=agency, kind="patch").quantity == 39
+    assert MementoStock.objects.get(agency=agency, kind="toy_badge").quantity == 28
     assert Shift.objects.filter(agency=agency).count() > 14
     assert VisitRequest.objects.open().count() >= 2
     assert Visit.objects.filter(status="scheduled").exists()
     assert mail.outbox == []  # the demo sends no email
     assert "already loaded" in run()
     assert VisitRequest.objects.filter(child_first_name="Theo").count() == 1
+    assert MementoStock.objects.get(agency=agency, kind="patch").quantity == 39

@@ -3,7 +3,8 @@
 The nurse asks for a visit; the coordinator proposes an officer; the nurse accepts; the officer
 starts the visit and is called away; the nurse sees it is being rescheduled; the coordinator
 reschedules with the same officer and a young person being honoured as a guest; the officer
-completes the return visit and records the patch given.
+records the patch he gave before leaving, and the return visit shows it as already given when
+he comes back and records the toy badges.
 """
 
 from __future__ import annotations
@@ -104,6 +105,14 @@ def test_story_04_hospital_hero_visit(
     shot(page, "story04-3-my-day-in-progress")
     page.get_by_role("button", name="Called away").click()
     expect(page.locator("main")).to_contain_text("Called away. The coordinator will reschedule")
+    # Before leaving he had made the boy his partner with a patch: recorded after the one tap.
+    page.get_by_role("link", name="What did you give before leaving?").click()
+    page.fill("#id_given_patch", "1")
+    page.fill("#id_note", "Made him my partner.")
+    shot(page, "story04-3b-given-before-leaving")
+    page.get_by_role("button", name="Save what was given").click()
+    expect(page.locator(".messages")).to_contain_text("The next visit will build on it")
+    expect(page.locator("[data-given=here]")).to_contain_text("1 department patch")
 
     # The nurse sees it is being rescheduled.
     as_user(other_partner)
@@ -116,6 +125,7 @@ def test_story_04_hospital_hero_visit(
     page.goto(f"{url}/visits/requests/{request.pk}/")
     page.get_by_role("link", name="Reschedule").click()
     expect(page.locator("#id_officer")).to_have_value(str(officer.pk))
+    expect(page.locator("[data-given=before]")).to_contain_text("1 department patch (visit of")
     page.fill("#id_start", at(3, 10).strftime(FMT))
     page.fill("#id_end", at(3, 11).strftime(FMT))
     page.select_option("#id_guest_1_kind", "honouree")
@@ -129,14 +139,19 @@ def test_story_04_hospital_hero_visit(
     page.get_by_role("button", name="Accept this time").click()
     expect(page.locator(".status-box")).to_contain_text("Scheduled")
 
-    # The officer comes back and records the patch given.
+    # The return visit's card shows what the boy already has.
+    return_card = page.locator(f"#visit-{Visit.objects.filter(request=request).last().pk}")
+    expect(return_card.locator("[data-given=before]")).to_contain_text("1 department patch")
+
+    # The officer comes back, builds on the patch, and records the toy badges given.
     as_user(officer)
     page.goto(f"{url}/visits/my-day/")
     page.get_by_role("button", name="Start the visit").click()
     expect(page.locator("[data-status=in_progress]")).to_be_visible()
     page.get_by_role("link", name="Complete the visit").click()
-    page.fill("#id_given_patch", "1")
-    page.fill("#id_officer_note", "Made him my partner. Bring the toy badges next time.")
+    expect(page.locator("[data-given=before]")).to_contain_text("1 department patch (visit of")
+    page.fill("#id_given_toy_badge", "2")
+    page.fill("#id_officer_note", "Jordan came along; toy badges for both.")
     shot(page, "story04-5-complete")
     page.get_by_role("button", name="Save and complete").click()
     expect(page.locator(".messages")).to_contain_text("Visit recorded")
@@ -147,4 +162,5 @@ def test_story_04_hospital_hero_visit(
     assert first.status == "interrupted" and back.status == "completed"
     assert back.return_of == first and back.officer == officer
     assert back.guests.get().kind == "honouree"
-    assert back.mementos.get().kind == "patch"
+    assert first.mementos.get().kind == "patch"  # given before he was called away
+    assert back.mementos.get().kind == "toy_badge"

@@ -2,8 +2,9 @@
 
 A seven-year-old in hospital asks to meet a real-life hero. An officer comes, is called away to
 an emergency mid-visit, and comes back two days later with a teenager being honoured for
-helping a classmate; a patch is given. Everything goes through the services the app uses, so
-statuses, audit entries and stock are real. All people here are invented.
+helping a classmate. The patch is given before the officer is called away (recorded on the
+interrupted visit); toy badges on the return visit. Everything goes through the services the
+app uses, so statuses, audit entries and stock are real. All people here are invented.
 
 Needs the demo agency made by `seed_demo` (reunite); without it, says so and does nothing.
 """
@@ -125,6 +126,14 @@ class Command(BaseCommand):
         services.slot_accept(visit=first, actor=nurse)
         services.visit_start(visit=first, actor=hero, at=local(first_day, 10, 5))
         services.visit_interrupt(visit=first, actor=hero, at=local(first_day, 10, 40))
+        # Before leaving he had made Theo his partner with a department patch.
+        services.visit_record_given(
+            visit=first,
+            actor=hero,
+            mementos={"patch": 1},
+            note="Made Theo my partner with a department patch before the radio call. "
+            'He told me to go: "they need you".',
+        )
         back = services.visit_reschedule(
             request=theo,
             officer=hero,
@@ -139,11 +148,11 @@ class Command(BaseCommand):
             visit=back,
             actor=hero,
             at=local(return_day, 14, 55),
-            note="Came back after being called away on Monday. Made Theo my partner with a "
-            "department patch. Jordan, honoured for pushing a classmate clear of a car "
-            "outside the high school, played cards with him. Bring the junior badge and "
-            "the toy badges next time.",
-            mementos={"patch": 1, "toy_badge": 2},
+            note="Came back after being called away. Theo still had his partner's patch. "
+            "Jordan, honoured for pushing a classmate clear of a car outside the high "
+            "school, played cards with him; toy badges for both. Bring the junior badge "
+            "next time.",
+            mementos={"toy_badge": 2},
             photo_consent=True,
             can_feed_story=True,
         )
