@@ -100,6 +100,26 @@ def place_keys(p: Profile, query: bool) -> list[str]:
     ]
 
 
+DENSITY_BACK = 2  # time cells (of TIME_CELL_H) a found child may be found after last seen
+
+
+def density_cells(p: Profile) -> list[str]:
+    """The place-and-time cells around a query whose open reports could be the child by place
+    and time: the neighbouring places, and from a few days before a found report (children
+    reach shelters days after a disaster) to one cell after it (the other way for a missing
+    report)."""
+    keys = place_keys(p, False)
+    if not keys:
+        return []
+    _, y, x, t = keys[0].split(":")
+    yi, xi, ti = int(y), int(x), int(t)
+    back = p.report.kind == "found"
+    span = range(-DENSITY_BACK, 2) if back else range(-1, DENSITY_BACK + 1)
+    return [
+        f"w:{yi + dy}:{xi + dx}:{ti + dt}" for dy in (-1, 0, 1) for dx in (-1, 0, 1) for dt in span
+    ]
+
+
 def index_keys(p: Profile) -> list[str]:
     """Keys a report is stored under."""
     base = name_keys(p) | description_keys(p, False)

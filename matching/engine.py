@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from operator import itemgetter
 
 from matching import weights as W
-from matching.blocking import age_keys, index_keys, place_keys, query_ages, query_keys
+from matching.blocking import (
+    age_keys,
+    density_cells,
+    index_keys,
+    place_keys,
+    query_ages,
+    query_keys,
+)
 from matching.candidate import Candidate
 from matching.features import (
     FIELDS,
@@ -29,6 +36,12 @@ from matching.report import ChildReport
 MIN_SCORE = 0.01  # a pair whose own score (alone, no competitors) is below this is not shown
 MATCH_SCORE = W.MATCH_SCORE  # the posterior the best candidate needs to be called a match
 MAX_REASONS = 6
+# A pair scored alone (`score_pair`, and the floor below which a candidate is not shown) is
+# judged as if this many open reports were plausible by place, time and age: about a fair's.
+PAIR_DENSITY = 1000
+# Fewer plausible open reports than this do not make a chance look-alike much less likely
+# (a pool of one in a demo is no proof): the null mass stops falling here.
+DENSITY_FLOOR = 20
 
 # Candidate generation (see ReportIndex.rank)
 MAX_POSTING = 6000  # a key with more reports than this tells too little to read
@@ -110,7 +123,8 @@ class Matcher:
 
     so 0.9 means right about nine times in ten whatever the pool's size or crowding
     (bench/calibrate.py fits SLOPE and OFFSET on synthetic scenes and checks it).
-    `score_pair` scores a pair alone (no competitors): the same formula with one candidate.
+    `score_pair` scores a pair alone (no competitors): the same formula with one candidate
+    and the null mass of PAIR_DENSITY plausible reports.
     """
 
     def __init__(
@@ -137,6 +151,7 @@ class Matcher:
         self.tf = tf
         self.density_power = density_power
         self._by_field = [self.weights.get(f, {}) for f in FIELDS]
+        self._pair_null = self.null_mass(PAIR_DENSITY)
 
     # -- scoring ---------------------------------------------------------------------------
 
@@ -149,7 +164,9 @@ class Matcher:
         return sum(self.weights.get(lv.field, {}).get(lv.level, 0.0) for lv in levels)
 
     def probability(self, total: float) -> float:
-        z = max(-40.0, min(40.0, self.slope * total + self.offset))
+        """A pair's score alone (no competitors), against the null mass of a pool of
+        PAIR_DENSITY plausible reports."""
+        z = max(-40.0, min(40.0, self.slope * total - self._pair_null))
         return 1.0 / (1.0 + math.exp(-z))
 
     def quick_score(self, m: Profile, f: Profile) -> float:
@@ -277,7 +294,7 @@ class Matcher:
         candidates' likelihood ratios compete. It grows with `density`, the number of open
         reports that could be the child by place, time and age alone: the more children
         nearby, the likelier a stranger resembles one of them by chance."""
-        return -self.offset + self.density_power * math.log(max(1, density))
+        return -self.offset + self.density_power * math.log(max(DENSITY_FLOOR, density))
 
     def decide(self, cands: list[Candidate], top: int) -> list[Candidate]:
         """Sort, cut to `top` and mark at most the best one as the match."""
@@ -316,7 +333,7 @@ class Matcher:
         z += tail * math.exp(-hi) if tail > 0 else 0.0
         log_z = hi + math.log(z)
         # a pair is shown when it is plausible on its own (its score without competitors)
-        floor = math.log(MIN_SCORE / (1 - MIN_SCORE)) - self.offset
+        floor = math.log(MIN_SCORE / (1 - MIN_SCORE)) + self._pair_null
         missing_side = q.report.kind == "missing"
         out: list[Candidate] = []
         for x in scored[:top]:
@@ -353,15 +370,17 @@ def _cell_keys(p: Profile) -> list[str]:
 
 
 def _frequency_note(lv: Level_, kind: str, count: int) -> str:
-    """'name Sofia' -> 'name Sofia is common here (41 open reports)' or 'same rare name
-    Ximena'; other levels keep their words with the note in brackets."""
+    """'same name Sofia' -> 'same name Sofia is common here (41 open reports)' or 'same rare
+    name Ximena'; other levels keep their words with the note in brackets."""
     reason = lv.reason or ""
     exact = lv.level in ("exact", "same")
     if kind == "common":
         if exact:
             return f"{reason} is common here ({count} open reports)"
         return f"{reason} (common here: {count} open reports)"
-    return f"same rare {reason}" if exact else f"{reason} (a rare name)"
+    if exact:
+        return "same rare " + reason.removeprefix("same ")
+    return f"{reason} (a rare name)"
 
 
 class ReportIndex:
@@ -536,7 +555,7 @@ class ReportIndex:
     def _density(self, q: Profile) -> int | None:
         """Open reports that could be the child by place, time and age alone, estimated from
         the lengths of the place-and-time cell lists around the query (None: no place)."""
-        cells = place_keys(q, True)
+        cells = density_cells(q)
         if not cells:
             return None
         counts = self._cells

@@ -7,6 +7,7 @@ levels into log-likelihood ratios (Fellegi–Sunter) learnt by bench/fit_weights
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -118,8 +119,23 @@ def _name_level(m: Profile, f: Profile) -> Level_:
     }[hit.level]
     said, known = _show(f, hit.said), _show(m, hit.known)
     if hit.level == Level.EXACT:
-        return Level_("name", label, f"name {said}")
+        if said != known and (_non_latin(said) or _non_latin(known)):
+            return Level_("name", label, f"same name, other script: {said} ~ {known}")
+        given = m.report.given_name
+        if given and hit.known not in fold(given).split():
+            # the name the child gave is one the guardian listed as a nickname
+            return Level_("name", label, f"nickname {said} ~ {given}")
+        return Level_("name", label, f"same name {said}")
+    if hit.level == Level.PHONETIC:
+        return Level_("name", label, f"sounds alike: {said} ~ {known}")
     return Level_("name", label, f"{LEVEL_WORD[hit.level]} {said} ~ {known}")
+
+
+def _non_latin(word: str) -> bool:
+    """Whether a word has letters of a script other than Latin (Богдан, محمد, 陈)."""
+    return any(
+        ch.isalpha() and not ch.isascii() and "LATIN" not in unicodedata.name(ch, "") for ch in word
+    )
 
 
 def _family_level(m: Profile, f: Profile) -> Level_:
@@ -131,7 +147,10 @@ def _family_level(m: Profile, f: Profile) -> Level_:
             "family", "differ", f"family name {_show(f, f.family[0])} ≠ {_show(m, m.family[0])}"
         )
     if hit.level == Level.EXACT:
-        return Level_("family", "same", f"family name {_show(f, hit.said)}")
+        said, known = _show(f, hit.said), _show(m, hit.known)
+        if said != known and (_non_latin(said) or _non_latin(known)):
+            return Level_("family", "same", f"same family name, other script: {said} ~ {known}")
+        return Level_("family", "same", f"same family name {said}")
     return Level_("family", "similar", f"family name {_show(f, hit.said)} ~ {_show(m, hit.known)}")
 
 
@@ -280,13 +299,15 @@ def km_between(a: ChildReport, b: ChildReport) -> float | None:
 def _fmt_hours(h: float) -> str:
     h = abs(h)
     if h < 1:
-        return f"{round(h * 60)} min"
+        return f"{max(1, round(h * 60))} min"
     if h < 48:
         return f"{h:.0f} h"
     return f"{h / 24:.0f} days"
 
 
 def _fmt_km(d: float) -> str:
+    if d < 1:
+        return f"{max(10, round(d * 100) * 10)} m"
     return f"{d:.1f} km" if d < 10 else f"{d:.0f} km"
 
 
@@ -322,16 +343,23 @@ def _place_level(d: float, hours: float) -> str:
 def _where_when(m: Profile, f: Profile) -> list[Level_]:
     hours = f.hours - m.hours
     tl = _time_level(hours)
-    when = (
-        f"{_fmt_hours(hours)} later"
-        if hours >= 0
-        else f"found {_fmt_hours(hours)} before last seen"
-    )
+    if abs(hours) < 1:
+        when = "minutes later" if hours >= 0 else "minutes before last seen"
+    elif hours > 0:
+        when = f"{_fmt_hours(hours)} later"
+    else:
+        when = f"{_fmt_hours(hours)} before last seen"
     d = km_between(m.report, f.report)
-    tlev = Level_("time", tl, when if tl == "before_long" else None)
+    tlev = Level_("time", tl, f"found {when}" if tl == "before_long" else None)
     if d is None:
-        return [tlev, Level_("place", "none", when)]
-    return [tlev, Level_("place", _place_level(d, hours), f"{_fmt_km(d)} apart, {when}")]
+        return [tlev, Level_("place", "none", f"found {when}")]
+    if d < 0.03 and abs(hours) < 0.25:
+        where = "same place, same time"
+    elif d < 0.03:
+        where = f"same place, {when}"
+    else:
+        where = f"found {_fmt_km(d)} away, {when}"
+    return [tlev, Level_("place", _place_level(d, hours), where)]
 
 
 def compare(m: Profile, f: Profile) -> list[Level_]:

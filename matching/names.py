@@ -149,7 +149,7 @@ class Level(IntEnum):
 LEVEL_WORD = {
     Level.PREFIX: "short form",
     Level.FUZZY: "spelling",
-    Level.PHONETIC: "sounds like",
+    Level.PHONETIC: "sounds alike",
     Level.NICKNAME: "nickname",
     Level.EXACT: "name",
 }

@@ -7,6 +7,8 @@ sweatshirt"), so every word is reduced to a family before comparing.
 from __future__ import annotations
 
 import itertools
+import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -83,6 +85,58 @@ COLOURS: dict[str, frozenset[str]] = {
         "rainbow": "multi",
         "striped": "multi",
         "camo": "green brown",
+        # Spanish, French, Portuguese (masculine singular: `_lookup` folds the endings)
+        "rojo": "red",
+        "colorado": "red",
+        "rouge": "red",
+        "vermelho": "red",
+        "vino": "red purple",
+        "guinda": "red purple",
+        "bordeaux": "red purple",
+        "rosado": "pink",
+        "fucsia": "pink purple",
+        "naranja": "orange",
+        "anaranjado": "orange",
+        "laranja": "orange",
+        "amarillo": "yellow",
+        "jaune": "yellow",
+        "amarelo": "yellow",
+        "dorado": "yellow",
+        "dore": "yellow",
+        "dourado": "yellow",
+        "verde": "green",
+        "vert": "green",
+        "azul": "blue",
+        "bleu": "blue",
+        "marino": "blue",
+        "marine": "blue",
+        "celeste": "blue",
+        "mezclilla": "blue",
+        "turquesa": "blue green",
+        "morado": "purple",
+        "purpura": "purple",
+        "violeta": "purple",
+        "lila": "purple",
+        "roxo": "purple",
+        "cafe": "brown",
+        "marron": "brown",
+        "marrom": "brown",
+        "castano": "brown",
+        "brun": "brown",
+        "negro": "black",
+        "noir": "black",
+        "preto": "black",
+        "oscuro": "black blue brown",
+        "blanco": "white",
+        "blanc": "white",
+        "branco": "white",
+        "gris": "grey",
+        "cinza": "grey",
+        "cinzento": "grey",
+        "plateado": "grey",
+        "argente": "grey",
+        "rayado": "multi",
+        "raye": "multi",
     }.items()
 }
 
@@ -163,6 +217,81 @@ _GARMENTS: dict[str, tuple[str, str]] = {
     "hat": ("head", "hat"),
     "beanie": ("head", "hat"),
     "scarf": ("neck", "scarf"),
+    # Spanish, French, Portuguese (singular: `_lookup` folds plurals and endings)
+    "camiseta": ("top", "shirt"),
+    "playera": ("top", "shirt"),
+    "remera": ("top", "shirt"),
+    "polera": ("top", "shirt"),
+    "camisa": ("top", "shirt"),
+    "blusa": ("top", "shirt"),
+    "chemise": ("top", "shirt"),
+    "chemisier": ("top", "shirt"),
+    "maillot": ("top", "shirt"),
+    "sudadera": ("top", "hoodie"),
+    "buzo": ("top", "hoodie"),
+    "canguro": ("top", "hoodie"),
+    "sweat": ("top", "hoodie"),
+    "moletom": ("top", "hoodie"),
+    "sueter": ("top", "sweater"),
+    "chompa": ("top", "sweater"),
+    "pull": ("top", "sweater"),
+    "gilet": ("top", "sweater"),
+    "chaqueta": ("outer", "jacket"),
+    "chamarra": ("outer", "jacket"),
+    "campera": ("outer", "jacket"),
+    "abrigo": ("outer", "jacket"),
+    "impermeable": ("outer", "jacket"),
+    "veste": ("outer", "jacket"),
+    "blouson": ("outer", "jacket"),
+    "manteau": ("outer", "jacket"),
+    "casaco": ("outer", "jacket"),
+    "jaqueta": ("outer", "jacket"),
+    "pantalon": ("legs", "pants"),
+    "vaquero": ("legs", "pants"),
+    "jean": ("legs", "pants"),
+    "calca": ("legs", "pants"),
+    "mallas": ("legs", "leggings"),
+    "leggins": ("legs", "leggings"),
+    "collant": ("legs", "leggings"),
+    "short": ("legs", "shorts"),
+    "bermuda": ("legs", "shorts"),
+    "falda": ("legs", "skirt"),
+    "pollera": ("legs", "skirt"),
+    "jupe": ("legs", "skirt"),
+    "saia": ("legs", "skirt"),
+    "vestido": ("body", "dress"),
+    "robe": ("body", "dress"),
+    "overol": ("body", "overalls"),
+    "peto": ("body", "overalls"),
+    "salopette": ("body", "overalls"),
+    "macacao": ("body", "overalls"),
+    "pijama": ("body", "pajamas"),
+    "uniforme": ("body", "uniform"),
+    "tenis": ("feet", "sneakers"),
+    "zapatilla": ("feet", "sneakers"),
+    "deportivo": ("feet", "sneakers"),
+    "basket": ("feet", "sneakers"),
+    "bota": ("feet", "boots"),
+    "botte": ("feet", "boots"),
+    "sandalia": ("feet", "sandals"),
+    "chancla": ("feet", "sandals"),
+    "chancleta": ("feet", "sandals"),
+    "sandale": ("feet", "sandals"),
+    "tong": ("feet", "sandals"),
+    "chinelo": ("feet", "sandals"),
+    "zapato": ("feet", "shoes"),
+    "chaussure": ("feet", "shoes"),
+    "sapato": ("feet", "shoes"),
+    "gorra": ("head", "hat"),
+    "gorro": ("head", "hat"),
+    "sombrero": ("head", "hat"),
+    "casquette": ("head", "hat"),
+    "chapeau": ("head", "hat"),
+    "bonnet": ("head", "hat"),
+    "bone": ("head", "hat"),
+    "bufanda": ("neck", "scarf"),
+    "echarpe": ("neck", "scarf"),
+    "cachecol": ("neck", "scarf"),
 }
 
 # Categories that are close enough to count as the same garment, seen by different people.
@@ -240,6 +369,61 @@ _ITEMS: dict[str, str] = {
     "pacifier": "pacifier",
     "dummy": "pacifier",
     "binky": "pacifier",
+    # Spanish, French, Portuguese (singular; diminutives -ito/-inho listed)
+    "perro": "dog",
+    "perrito": "dog",
+    "chien": "dog",
+    "cachorro": "dog",
+    "gato": "cat",
+    "gatito": "cat",
+    "chat": "cat",
+    "oso": "bear",
+    "osito": "bear",
+    "ours": "bear",
+    "nounours": "bear",
+    "urso": "bear",
+    "ursinho": "bear",
+    "conejo": "rabbit",
+    "conejito": "rabbit",
+    "lapin": "rabbit",
+    "coelho": "rabbit",
+    "dinosaurio": "dinosaur",
+    "dinosaure": "dinosaur",
+    "dinossauro": "dinosaur",
+    "pelota": "ball",
+    "balon": "ball",
+    "ballon": "ball",
+    "bola": "ball",
+    "mochila": "bag",
+    "bolsa": "bag",
+    "sac": "bag",
+    "cartable": "bag",
+    "cobija": "blanket",
+    "manta": "blanket",
+    "mantita": "blanket",
+    "couverture": "blanket",
+    "cobertor": "blanket",
+    "muneca": "doll",
+    "poupee": "doll",
+    "boneca": "doll",
+    "carrito": "car",
+    "coche": "car",
+    "voiture": "car",
+    "carrinho": "car",
+    "libro": "book",
+    "livre": "book",
+    "livro": "book",
+    "globo": "balloon",
+    "biberon": "bottle",
+    "botella": "bottle",
+    "mamila": "bottle",
+    "chupete": "pacifier",
+    "chupon": "pacifier",
+    "tetine": "pacifier",
+    "chupeta": "pacifier",
+    "celular": "phone",
+    "telefono": "phone",
+    "paraguas": "umbrella",
 }
 
 # hair words -> colour family or style.
@@ -262,6 +446,21 @@ _HAIR_COLOUR: dict[str, str] = {
     "grey": "grey",
     "gray": "grey",
     "white": "grey",
+    "negro": "dark",
+    "oscuro": "dark",
+    "noir": "dark",
+    "preto": "dark",
+    "castano": "brown",
+    "cafe": "brown",
+    "marron": "brown",
+    "brun": "brown",
+    "rubio": "fair",
+    "guero": "fair",
+    "loiro": "fair",
+    "pelirrojo": "red",
+    "roux": "red",
+    "ruivo": "red",
+    "canoso": "grey",
 }
 _HAIR_STYLE: dict[str, str] = {
     "curly": "curly",
@@ -285,9 +484,61 @@ _HAIR_STYLE: dict[str, str] = {
     "pigtails": "long",
     "long": "long",
     "bun": "long",
+    "rizado": "curly",
+    "crespo": "curly",
+    "ondulado": "curly",
+    "frise": "curly",
+    "boucle": "curly",
+    "cacheado": "curly",
+    "lacio": "straight",
+    "liso": "straight",
+    "raide": "straight",
+    "trenza": "braids",
+    "tresse": "braids",
+    "tranca": "braids",
+    "rapado": "short",
+    "corto": "short",
+    "court": "short",
+    "curto": "short",
+    "largo": "long",
+    "coleta": "long",
+    "chongo": "long",
+    "longo": "long",
 }
 # "light brown" is brown, not fair; "dark brown" is brown too.
 _HAIR_PHRASES: dict[str, str] = {"light brown": "brown", "dark brown": "brown"}
+
+
+def _forms(tok: str) -> tuple[str, ...]:
+    """The token and its singular / masculine forms (Spanish, French, Portuguese endings:
+    rojas -> roja -> rojo, azules -> azul, blanche -> blanc, bleue -> bleu)."""
+    out = [tok]
+    if len(tok) < 4:
+        return (tok,)
+    if tok.endswith("es"):
+        out.append(tok[:-2])
+    if tok.endswith("s"):
+        out.append(tok[:-1])
+    for t in list(out):
+        if t.endswith("a"):
+            out.append(t[:-1] + "o")
+        if t.endswith("che"):
+            out.append(t[:-2])
+        if t.endswith("ette"):
+            out.append(t[:-3])
+        if t.endswith("e"):
+            out.append(t[:-1])
+    return tuple(out)
+
+
+@lru_cache(maxsize=65536)
+def _lookup(tok: str, table: str) -> str | None:
+    """The entry of `tok` in one of the word tables, trying its other endings."""
+    words = _TABLES[table]
+    for t in _forms(tok):
+        if t in words:
+            return t
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,14 +556,20 @@ def _phrase_at(toks: list[str], i: int) -> tuple[str, int] | None:
             return two, 2
     if toks[i] in _GARMENTS:
         return toks[i], 1
-    return None
+    word = _lookup(toks[i], "garments")
+    return (word, 1) if word is not None else None
+
+
+def _colour(tok: str) -> frozenset[str]:
+    word = _lookup(tok, "colours")
+    return COLOURS[word] if word is not None else frozenset()
 
 
 @lru_cache(maxsize=65536)
 def garments(text: str) -> tuple[Garment, ...]:
     """Garments in a clothing description, each with the colours written before it."""
     out: list[Garment] = []
-    for piece in text.replace(";", ",").replace(" and ", ",").split(","):
+    for piece in _AND.sub(",", text.replace(";", ",")).split(","):
         out.extend(_piece_garments(piece.strip()))
     return tuple(out)
 
@@ -333,7 +590,7 @@ def _piece_garments(piece: str) -> tuple[Garment, ...]:
             i += 1  # "dark blue" is blue: the shade word is not a colour of its own
             continue
         if hit is None:
-            colours |= COLOURS.get(toks[i], frozenset())
+            colours |= _colour(toks[i])
             i += 1
             continue
         word, width = hit
@@ -341,6 +598,11 @@ def _piece_garments(piece: str) -> tuple[Garment, ...]:
         out.append(Garment(slot, cat, frozenset(colours), " ".join(toks[start : i + width])))
         colours, i = set(), i + width
         start = i
+    if colours and out and not out[-1].colours:
+        # colour after the garment ("camiseta roja", "pantalon de mezclilla", "robe bleue")
+        last = out[-1]
+        words = f"{last.words} {' '.join(toks[start:])}"
+        out[-1] = Garment(last.slot, last.category, frozenset(colours), words)
     return tuple(out)
 
 
@@ -360,7 +622,7 @@ def colours_agree(a: frozenset[str], b: frozenset[str]) -> bool | None:
 def items(text: str) -> frozenset[str]:
     """Kinds of things carried: 'plush dog' and 'stuffed puppy' are both {'dog'}."""
     toks = tokens(text)
-    found = {_ITEMS[t] for t in toks if t in _ITEMS}
+    found = {_ITEMS[w] for t in toks if (w := _lookup(t, "items")) is not None}
     for a, b in itertools.pairwise(toks):
         if a == "t" and b == "rex":
             found.add("dinosaur")
@@ -377,11 +639,22 @@ def hair(text: str) -> tuple[frozenset[str], frozenset[str]]:
             colours.add(fam)
             folded = folded.replace(phrase, " ")
     toks = folded.split()
-    colours |= {_HAIR_COLOUR[t] for t in toks if t in _HAIR_COLOUR}
-    styles = {_HAIR_STYLE[t] for t in toks if t in _HAIR_STYLE}
+    colours |= {_HAIR_COLOUR[w] for t in toks if (w := _lookup(t, "hair_colour")) is not None}
+    styles = {_HAIR_STYLE[w] for t in toks if (w := _lookup(t, "hair_style")) is not None}
     if "very short" in folded or "buzz cut" in folded or "short" in toks:
         styles.add("short")
     return frozenset(colours), frozenset(styles)
+
+
+_TABLES: dict[str, Collection[str]] = {
+    "colours": COLOURS,
+    "garments": _GARMENTS,
+    "items": _ITEMS,
+    "hair_colour": _HAIR_COLOUR,
+    "hair_style": _HAIR_STYLE,
+}
+# "and", "with" in the languages above separate garments like a comma
+_AND = re.compile(r"\s(?:and|with|y|e|et|con|avec|com)\s", re.IGNORECASE)
 
 
 @lru_cache(maxsize=256)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from matching import ChildReport, Matcher
-from matching.engine import TF_MIN_POOL, NameFreq
+from matching.engine import DENSITY_FLOOR, PAIR_DENSITY, TF_MIN_POOL, NameFreq
+from matching.features import profile
 
 from .helpers import found, missing
 
@@ -118,12 +119,16 @@ def test_scores_are_posteriors_that_sum_to_at_most_one() -> None:
     assert sum(c.match for c in got) <= 1
 
 
-def test_a_pool_of_one_scores_like_the_pair_alone() -> None:
+def test_a_pair_alone_scores_like_a_pool_of_one_among_pair_density_plausible() -> None:
     m = missing(given_name="Ximena", age_years=6, sex="female")
     f = found(given_name="Ximena", age_min=5, age_max=7, sex="female")
     pair = M.score_pair(m, f)
-    ranked = M.rank(f, [m])
+    ranked = M.rank_profiles(profile(f), [profile(m)], density=PAIR_DENSITY)
     assert pair is not None and ranked and ranked[0].score == pair.score
+    # a tiny pool is no proof: a pool of one scores at most like DENSITY_FLOOR plausible
+    alone = M.rank(f, [m])[0].score
+    floor = M.rank_profiles(profile(f), [profile(m)], density=DENSITY_FLOOR)[0].score
+    assert alone == floor < 1.0
 
 
 def test_the_index_and_a_linear_scan_agree_on_a_crowd() -> None:
