@@ -27,14 +27,20 @@ class LinkParser(HTMLParser):
                 self.links.append(value)
 
 
-def crawl(client: Client, start: list[str], language: str) -> dict[str, str]:
+def crawl(
+    client: Client, start: list[str], language: str, statuses: dict[str, int] | None = None
+) -> dict[str, str]:
+    """GET every same-site page reachable from `start` (no logout, admin or static files)."""
     seen: dict[str, str] = {}
     queue = list(start)
     while queue and len(seen) < 300:
         url = urldefrag(queue.pop())[0]
-        if url in seen or urlparse(url).netloc or url.startswith(("/static/", "/admin/")):
+        skipped = ("/static/", "/admin/", "/accounts/logout/")
+        if url in seen or urlparse(url).netloc or url.startswith(skipped):
             continue
         response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        if statuses is not None:
+            statuses[url] = response.status_code
         body = response.content.decode("utf-8", "replace") if response.status_code == 200 else ""
         seen[url] = body
         if "text/html" in response.get("Content-Type", ""):
