@@ -140,11 +140,23 @@ def pools(code: str) -> Pools:
         girls = _zipf([*girls[0], *uni], code + "g")
         fam = _zipf(list(p.last_names), code + "f", s=1.6)  # type: ignore[attr-defined]
         return Pools(boys, girls, fam, fam, latin)
+    if code == "pl_PL":  # Faker's pl_PL keeps its family names apart (last_names is ["Doe"])
+        male = [*p.male_last_names, *p.unisex_last_names]  # type: ignore[attr-defined]
+        female = [_polish_female(n) for n in male]
+        return Pools(boys, girls, _zipf(male, code + "f"), _zipf(female, code + "f"), latin)
     fam_m = (
         pool("last_names_male", "f") if hasattr(p, "last_names_male") else pool("last_names", "f")
     )
     fam_f = pool("last_names_female", "f") if hasattr(p, "last_names_female") else fam_m
     return Pools(boys, girls, fam_m, fam_f, latin)
+
+
+def _polish_female(name: str) -> str:
+    """Kowalski -> Kowalska, Zawadzki -> Zawadzka; other family names do not change."""
+    for m, f in (("ski", "ska"), ("cki", "cka"), ("dzki", "dzka")):
+        if name.endswith(m):
+            return name[: -len(m)] + f
+    return name
 
 
 def draw(rnd: random.Random, pool: Pool) -> str:

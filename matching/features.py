@@ -14,7 +14,15 @@ from functools import lru_cache
 from matching.names import LEVEL_WORD, Level, NameMatch, best_match, name_tuple
 from matching.report import ChildReport
 from matching.text import fold
-from matching.vocab import Garment, colours_agree, garments, hair, items, same_garment
+from matching.vocab import (
+    Garment,
+    colours_agree,
+    garments,
+    hair,
+    items,
+    same_garment,
+    styles_agree,
+)
 
 EARTH_KM = 6371.0
 
@@ -214,7 +222,7 @@ def _hair_levels(m: Profile, f: Profile) -> list[Level_]:
                 said if c else f"hair differs: {f.report.hair} vs {m.report.hair}",
             )
         )
-    s = colours_agree(m.hair_style, f.hair_style)
+    s = styles_agree(m.hair_style, f.hair_style)
     if s is None:
         out.append(Level_("hair_style", "none"))
     else:
@@ -436,6 +444,11 @@ def _q_hair(a: frozenset[str], b: frozenset[str]) -> str:
     return "none" if c is None else ("same" if c else "differ")
 
 
+def _q_style(a: frozenset[str], b: frozenset[str]) -> str:
+    c = styles_agree(a, b)
+    return "none" if c is None else ("same" if c else "differ")
+
+
 def _q_clothing(m: Profile, f: Profile) -> tuple[str, str]:
     if not m.garments or not f.garments:
         return "none", "none"
@@ -497,7 +510,7 @@ def quick_eval(
         sex,
         height,
         _q_hair(m.hair_colour, f.hair_colour),
-        _q_hair(m.hair_style, f.hair_style),
+        _q_style(m.hair_style, f.hair_style),
         cl,
         cc,
         carrying,

@@ -191,10 +191,26 @@ def _skeleton(token: str) -> str:
     return "".join(out)
 
 
+# Letters that sound alike across the conventions a name is written in by ear: Jazmin /
+# Yasmin, Jusuf / Yusuf (j as y), Khalid / Halid, Filip / Philip, Wiktor / Viktor. Metaphone
+# and NYSIIS keep the first letter's sound apart, so both read the token with these folded.
+_FIRST_SOUNDS = (("j", "y"), ("w", "v"), ("ph", "f"))
+
+
+def _sound_fold(token: str) -> str:
+    token = token.replace("kh", "h")
+    for a, b in _FIRST_SOUNDS:
+        if token.startswith(a):
+            return b + token[len(a) :]
+    return token
+
+
 @lru_cache(maxsize=65536)
 def phonetic(token: str) -> tuple[str, str, str]:
-    """Phonetic codes of a token: metaphone, NYSIIS, consonant skeleton."""
-    return jellyfish.metaphone(token), jellyfish.nysiis(token), _skeleton(token)
+    """Phonetic codes of a token: metaphone, NYSIIS (both of the token with sound-alike
+    letters folded: `_sound_fold`), consonant skeleton."""
+    said = _sound_fold(token)
+    return jellyfish.metaphone(said), jellyfish.nysiis(said), _skeleton(token)
 
 
 def _nick_related(a: str, b: str) -> bool:

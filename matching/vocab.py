@@ -480,6 +480,8 @@ _HAIR_STYLE: dict[str, str] = {
     "buzzed": "short",
     "bald": "short",
     "crew": "short",
+    "bob": "bob",
+    "pixie": "short",
     "ponytail": "long",
     "pigtails": "long",
     "long": "long",
@@ -505,6 +507,14 @@ _HAIR_STYLE: dict[str, str] = {
     "chongo": "long",
     "longo": "long",
 }
+_HAIR_SHADES = frozenset({"dark", "light", "oscuro", "claro"})
+# Hair style words that do not contradict each other although they differ: a bob is a short
+# cut, and a cut ("bob", "ponytail") says nothing about texture ("straight", "curly").
+# Other differing styles disagree ("curly" / "shaved", "bob" / "ponytail").
+_STYLE_SAME = frozenset({frozenset({"bob", "short"})})
+_STYLE_SILENT = frozenset(
+    frozenset({cut, texture}) for cut in ("bob", "long") for texture in ("straight", "curly")
+)
 # "light brown" is brown, not fair; "dark brown" is brown too.
 _HAIR_PHRASES: dict[str, str] = {"light brown": "brown", "dark brown": "brown"}
 
@@ -618,6 +628,21 @@ def colours_agree(a: frozenset[str], b: frozenset[str]) -> bool | None:
     return bool(a & b) or "multi" in a or "multi" in b
 
 
+@lru_cache(maxsize=4096)
+def styles_agree(a: frozenset[str], b: frozenset[str]) -> bool | None:
+    """Hair styles: True when they share a word (or a bob meets "short"), None when either
+    names none or every pair of their words is silent about the other (a cut and a texture),
+    False otherwise."""
+    if not a or not b:
+        return None
+    if a & b:
+        return True
+    pairs = [frozenset((x, y)) for x in a for y in b]
+    if any(p in _STYLE_SAME for p in pairs):
+        return True
+    return None if all(p in _STYLE_SILENT for p in pairs) else False
+
+
 @lru_cache(maxsize=65536)
 def items(text: str) -> frozenset[str]:
     """Kinds of things carried: 'plush dog' and 'stuffed puppy' are both {'dog'}."""
@@ -639,6 +664,16 @@ def hair(text: str) -> tuple[frozenset[str], frozenset[str]]:
             colours.add(fam)
             folded = folded.replace(phrase, " ")
     toks = folded.split()
+    # "dark blond" is blond, "light red" red: a shade word before a colour is no colour
+    toks = [
+        t
+        for i, t in enumerate(toks)
+        if not (
+            t in _HAIR_SHADES
+            and i + 1 < len(toks)
+            and _lookup(toks[i + 1], "hair_colour") not in (None, *_HAIR_SHADES)
+        )
+    ]
     colours |= {_HAIR_COLOUR[w] for t in toks if (w := _lookup(t, "hair_colour")) is not None}
     styles = {_HAIR_STYLE[w] for t in toks if (w := _lookup(t, "hair_style")) is not None}
     if "very short" in folded or "buzz cut" in folded or "short" in toks:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from matching.features import compare, km_between, profile
-from matching.names import Level, best_match, canon, compare_tokens
+from matching.names import Level, best_match, blocking_keys, canon, compare_tokens
 from matching.text import fold, tokens
-from matching.vocab import colours_agree, garments, hair, items, same_garment
+from matching.vocab import colours_agree, garments, hair, items, same_garment, styles_agree
 
 from .helpers import found, missing
 
@@ -50,6 +50,12 @@ def test_tokens_drop_punctuation() -> None:
         ("jonethan", "jonathan", Level.PHONETIC),
         ("mhmd", "muhammad", Level.PHONETIC),
         ("pri", "priya", Level.PREFIX),
+        # sounds written differently by ear: J/Y, Kh/H, Ph/F, W/V
+        ("jazmin", "yasmin", Level.PHONETIC),
+        ("jusuf", "yusuf", Level.PHONETIC),
+        ("khalid", "halid", Level.PHONETIC),
+        ("filip", "philip", Level.PHONETIC),
+        ("wiktor", "viktor", Level.PHONETIC),
         ("emma", "olivia", Level.NONE),
     ],
 )
@@ -91,6 +97,23 @@ def test_hair() -> None:
     assert hair("ginger")[0] == hair("red curly")[0]
     assert hair("buzz cut")[1] == hair("shaved")[1] == {"short"}
     assert hair("light brown")[0] == {"brown"}
+    assert hair("dark blond")[0] == {"fair"}  # a shade, not black
+    assert hair("black bob")[1] == {"bob"}
+
+
+def test_hair_styles_that_contradict() -> None:
+    bob, ponytail = hair("black bob")[1], hair("black ponytail")[1]
+    assert styles_agree(bob, ponytail) is False  # a short cut is no ponytail
+    assert styles_agree(hair("curly")[1], hair("shaved")[1]) is False
+    assert styles_agree(bob, hair("black straight")[1]) is None  # a cut and a texture
+    assert styles_agree(bob, hair("very short")[1]) is True
+    lv = levels(missing(hair="dark blond"), found(hair="black curly"))
+    assert lv["hair_colour"] == "differ"
+
+
+def test_names_by_ear_share_a_blocking_key() -> None:
+    for a, b in (("jazmin", "yasmin"), ("khalid", "halid"), ("wiktor", "viktor")):
+        assert blocking_keys(a) & blocking_keys(b) - {"p:" + a[:3], "x:" + a[-4:]}
 
 
 def test_distance() -> None:
