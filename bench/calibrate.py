@@ -46,7 +46,7 @@ class Query:
     tail_totals: list[float]  # a sample of the pre-scored candidates left out ...
     left_out: int  # ... and how many there were
     truth: int  # index of the right candidate in `ids`, -1 when none of them
-    density: int  # open reports plausible by place, time and age (Matcher.null_mass)
+    density: float  # open reports plausible by place, time and age (Matcher.null_mass)
 
 
 def scene_sets(seed: int, mixed: int = 100_000) -> dict[str, Dataset]:

@@ -289,7 +289,7 @@ class Matcher:
             out.append(_Scored(slope * total, o.report.id, o, notes, plausible))
         return out
 
-    def null_mass(self, density: int) -> float:
+    def null_mass(self, density: float) -> float:
         """Log of the prior mass of "this child has no open report here", against which the
         candidates' likelihood ratios compete. It grows with `density`, the number of open
         reports that could be the child by place, time and age alone: the more children
@@ -312,7 +312,7 @@ class Matcher:
         top: int = 3,
         freq: NameFreq | None = None,
         tail: float = 0.0,
-        density: int | None = None,
+        density: float | None = None,
     ) -> list[Candidate]:
         """Best candidates for the query profile among `others` (profiles of the other kind).
 
@@ -552,15 +552,16 @@ class ReportIndex:
                 tail = mean_lr * left_out
         return self._matcher.rank_profiles(q, short, top, self._freq, tail, self._density(q))
 
-    def _density(self, q: Profile) -> int | None:
+    def _density(self, q: Profile) -> float | None:
         """Open reports that could be the child by place, time and age alone, estimated from
-        the lengths of the place-and-time cell lists around the query (None: no place)."""
+        the lengths of the place-and-time cell lists around the query, those days away in
+        time weighing less (None: no place)."""
         cells = density_cells(q)
         if not cells:
             return None
         counts = self._cells
-        n = 0
+        n = 0.0
         for a in query_ages(q):
-            for c in cells:
-                n += counts.get(f"{c}|{a}", 0)
+            for c, w in cells:
+                n += w * counts.get(f"{c}|{a}", 0)
         return n

@@ -137,3 +137,15 @@ def test_the_index_and_a_linear_scan_agree_on_a_crowd() -> None:
     linear = M.rank(f, pool, top=3)
     indexed = M.build_index(pool).rank(f, top=3)
     assert [c.other_id for c in linear] == [c.other_id for c in indexed]
+
+
+def test_open_reports_from_days_before_count_less_as_look_alikes() -> None:
+    """A child found three days after a crowd went missing meets a smaller null mass than one
+    found the same afternoon: reports last seen days earlier weigh less in the density."""
+    crowd = _crowd(100, "Amara", 0)
+    f_same = profile(found(age_years=7))
+    f_later = profile(found(age_years=7, time="2026-06-04T13:00:00-07:00"))
+    index = M.build_index(crowd)
+    same, later = index._density(f_same), index._density(f_later)
+    assert same is not None and later is not None
+    assert 0 < later < same
