@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,12 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshot
 PHONE = {"width": 390, "height": 844}
 
 pytestmark = pytest.mark.browser
+
+
+def offline_maps(context: Any) -> None:
+    """Keep browser tests hermetic: map tiles would come from the internet (the map stays
+    grey, which the guardian's form is built to survive)."""
+    context.route(re.compile(r"^https?://[^/]*tile\.openstreetmap\.org/"), lambda r: r.abort())
 
 
 @pytest.fixture(scope="session")

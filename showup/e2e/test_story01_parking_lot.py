@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from showup.core import sms
-from showup.e2e.conftest import ARTIFACTS
+from showup.e2e.conftest import ARTIFACTS, offline_maps
 from showup.reunite.models import Candidate, Report
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,11 +39,6 @@ def screen(page: Page, name: str, top: Locator | None = None) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
-
-
-def offline_maps(context: Any) -> None:
-    """Keep the tests hermetic: map tiles would come from the internet."""
-    context.route(re.compile(r"^https?://[^/]*tile\.openstreetmap\.org/"), lambda r: r.abort())
 
 
 def test_it_replays_story_01_the_parking_lot_from_the_mothers_side_in_spanish(

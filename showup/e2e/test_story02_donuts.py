@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from showup.core import sms
-from showup.e2e.conftest import ARTIFACTS
+from showup.e2e.conftest import ARTIFACTS, offline_maps
 from showup.reunite.models import Candidate, Handoff, Report
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -44,12 +44,6 @@ def screen(page: Page, name: str, top: Locator | None = None) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
-
-
-def offline_maps(context: Any) -> None:
-    """Map tiles come from the internet; the tests stay hermetic (the map stays grey, which
-    the form is built to survive)."""
-    context.route(re.compile(r"^https?://[^/]*tile\.openstreetmap\.org/"), lambda r: r.abort())
 
 
 def test_it_replays_story_02_the_boy_who_went_for_donuts(
