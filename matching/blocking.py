@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 
-from matching.features import Profile
+from matching.features import AGE_ERROR_GROWTH, AGE_OFF_UNITS, Profile
 from matching.names import blocking_keys
 from matching.vocab import near_categories
 
@@ -32,20 +32,27 @@ TIME_CELL_H = 48.0
 MAX_AGE = 18
 
 
-def age_keys(p: Profile) -> list[str]:
-    """Years a report is stored under: two reports share one iff their ages could fit."""
+def age_keys(p: Profile, wide: bool = False) -> list[str]:
+    """Years a report is stored under: two reports share one iff their ages could fit.
+
+    `wide` (for name keys) reaches every year the scorer would not call far off: a child
+    who gives a name is worth scoring even when an officer misjudged a teenager's age by
+    three or four years; descriptions alone are looked up within the narrower margin."""
     if p.age_lo is None or p.age_hi is None:
         return [AGE_ANY]
     if p.report.kind == "missing" or (p.age_lo == p.age_hi and p.report.age_years is not None):
         return [str(min(MAX_AGE, max(0, int(p.age_lo))))]
-    margin = 2 if p.age_hi >= 10 else 1
+    if wide:
+        margin = int(AGE_OFF_UNITS * (1.0 + AGE_ERROR_GROWTH * min(MAX_AGE, p.age_hi)))
+    else:
+        margin = 2 if p.age_hi >= 10 else 1
     lo, hi = math.floor(p.age_lo) - margin, math.ceil(p.age_hi) + margin
     return [str(a) for a in range(max(0, lo), min(MAX_AGE, hi) + 1)] or [AGE_ANY]
 
 
-def query_ages(p: Profile) -> list[str]:
+def query_ages(p: Profile, wide: bool = False) -> list[str]:
     """Years a query looks up."""
-    ages = age_keys(p)
+    ages = age_keys(p, wide)
     if ages == [AGE_ANY]:
         return [AGE_ANY, *(str(a) for a in range(MAX_AGE + 1))]
     if p.report.kind == "missing":
@@ -130,19 +137,23 @@ def density_cells(p: Profile) -> list[tuple[str, float]]:
 
 def index_keys(p: Profile) -> list[str]:
     """Keys a report is stored under."""
-    base = name_keys(p) | description_keys(p, False)
+    base = description_keys(p, False)
     base.update(place_keys(p, False))
-    ages = age_keys(p)
+    out = _with_ages(base, age_keys(p))
+    return out + [k for k in _with_ages(name_keys(p), age_keys(p, True)) if k not in out]
+
+
+def _with_ages(keys: set[str], ages: list[str]) -> list[str]:
     if len(ages) == 1:
         suffix = "|" + ages[0]
-        return [k + suffix for k in base]
-    return [f"{k}|{a}" for k in base for a in ages]
+        return [k + suffix for k in keys]
+    return [f"{k}|{a}" for k in keys for a in ages]
 
 
 def query_keys(p: Profile) -> tuple[list[str], list[str]]:
     """Keys a query report looks up: (name keys, description and place keys)."""
     ages = query_ages(p)
-    names = [f"{k}|{a}" for k in name_keys(p) for a in ages]
+    names = [f"{k}|{a}" for k in name_keys(p) for a in query_ages(p, True)]
     other = description_keys(p, True)
     other.update(place_keys(p, True))
     return names, [f"{k}|{a}" for k in other for a in ages]

@@ -173,13 +173,19 @@ def _fmt_age(x: float) -> str:
     return f"{x:g}"
 
 
+# An age gap is measured in units of (1 + AGE_ERROR_GROWTH * age) years, and is "far" beyond
+# AGE_OFF_UNITS of them (blocking reaches that far for names).
+AGE_ERROR_GROWTH = 0.08
+AGE_OFF_UNITS = 1.8
+
+
 def _age_level(m: Profile, f: Profile) -> Level_:
     if m.age_lo is None or f.age_lo is None or m.age_hi is None or f.age_hi is None:
         return Level_("age", "none")
     # Distance between the two ranges; an officer's estimate errs more for older children,
     # so the gap is measured in units that grow with age.
     gap = max(0.0, f.age_lo - m.age_hi, m.age_lo - f.age_hi)
-    scale = 1.0 + 0.08 * max(m.age_hi, f.age_hi)
+    scale = 1.0 + AGE_ERROR_GROWTH * max(m.age_hi, f.age_hi)
     g = gap / scale
     est = (
         _fmt_age(f.age_lo) if f.age_lo == f.age_hi else f"{_fmt_age(f.age_lo)}–{_fmt_age(f.age_hi)}"
@@ -187,7 +193,7 @@ def _age_level(m: Profile, f: Profile) -> Level_:
     age = _fmt_age(m.age_lo) if m.age_lo == m.age_hi else f"{m.age_lo:g}–{m.age_hi:g}"
     if gap == 0:
         return Level_("age", "in", f"age {age} within estimate {est}")
-    level = "near" if g <= 0.8 else ("off" if g <= 1.8 else "far")
+    level = "near" if g <= 0.8 else ("off" if g <= AGE_OFF_UNITS else "far")
     return Level_("age", level, f"age {age} outside estimate {est}")
 
 
@@ -320,6 +326,9 @@ def _fmt_km(d: float) -> str:
 
 
 BEFORE_TOLERANCE_H = 6.0
+# Past two weeks a reunion is rare while open reports of that age are many: a name and an
+# age shared across such a gap are more often coincidence.
+WEEKS_LATER_H = 14 * 24.0
 
 
 def _time_level(hours: float) -> str:
@@ -329,6 +338,8 @@ def _time_level(hours: float) -> str:
     if hours < -BEFORE_TOLERANCE_H:
         return "before_long"
     h = abs(hours)
+    if h > WEEKS_LATER_H:
+        return "4"
     return "0" if h <= 3 else ("1" if h <= 24 else ("2" if h <= 96 else "3"))
 
 
@@ -435,8 +446,8 @@ def _q_age(m: Profile, f: Profile) -> str:
     gap = max(0.0, f.age_lo - m.age_hi, m.age_lo - f.age_hi)
     if gap == 0:
         return "in"
-    g = gap / (1.0 + 0.08 * max(m.age_hi, f.age_hi))
-    return "near" if g <= 0.8 else ("off" if g <= 1.8 else "far")
+    g = gap / (1.0 + AGE_ERROR_GROWTH * max(m.age_hi, f.age_hi))
+    return "near" if g <= 0.8 else ("off" if g <= AGE_OFF_UNITS else "far")
 
 
 def _q_hair(a: frozenset[str], b: frozenset[str]) -> str:

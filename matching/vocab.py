@@ -184,6 +184,13 @@ _GARMENTS: dict[str, tuple[str, str]] = {
     "shorts": ("legs", "shorts"),
     "skirt": ("legs", "skirt"),
     "dress": ("body", "dress"),
+    "sundress": ("body", "dress"),
+    "gown": ("body", "dress"),
+    "romper": ("body", "overalls"),
+    "playsuit": ("body", "overalls"),
+    "swimsuit": ("body", "swimwear"),
+    "swimming costume": ("body", "swimwear"),
+    "tracksuit": ("body", "tracksuit"),
     "overalls": ("body", "overalls"),
     "dungarees": ("body", "overalls"),
     "jumpsuit": ("body", "overalls"),
@@ -605,7 +612,13 @@ def _piece_garments(piece: str) -> tuple[Garment, ...]:
             continue
         word, width = hit
         slot, cat = _GARMENTS[word]
-        out.append(Garment(slot, cat, frozenset(colours), " ".join(toks[start : i + width])))
+        words = " ".join(toks[start : i + width])
+        if out and start == i and out[-1].slot == slot:
+            # two garment words in a row name one garment ("puffer jacket", "polo shirt"):
+            # its colours are those written before the first
+            last = out.pop()
+            colours, words = set(last.colours), f"{last.words} {words}"
+        out.append(Garment(slot, cat, frozenset(colours), words))
         colours, i = set(), i + width
         start = i
     if colours and out and not out[-1].colours:

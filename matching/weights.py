@@ -42,6 +42,7 @@ WEIGHTS: dict[str, dict[str, float]] = {
         "1": 0.393,
         "2": -0.775,
         "3": -0.841,
+        "4": -2.5,
         "before": -0.5,
         "before_long": -4.723,
     },
@@ -80,7 +81,15 @@ PRIOR: dict[str, dict[str, float]] = {
         "walk": 1.5,
     },
     "sex": {"differ": -4.0, "none": 0.0, "same": 0.6},
-    "time": {"0": 1.0, "1": 0.0, "2": -0.5, "3": -1.0, "before": -0.5, "before_long": -3.0},
+    "time": {
+        "0": 1.0,
+        "1": 0.0,
+        "2": -0.5,
+        "3": -1.0,
+        "4": -2.5,
+        "before": -0.5,
+        "before_long": -3.0,
+    },
 }
 
 # Name frequency: the share of non-matching pairs whose given (family) names agree exactly,
