@@ -3,12 +3,14 @@
     .venv/bin/python bench/quality.py          # prints and rewrites its part of
                                                # docs/benchmarks.md
     .venv/bin/python bench/quality.py --scenes # re-runs the synthetic scenes section only
+    .venv/bin/python bench/quality.py --heldout # re-runs the held-out look-alikes only
 
 1. Runs the `showup match` CLI on ../shared/data/child-reports-dev (timed), scores it with
    ../shared/tools/score_matches.py and tabulates calibration (score bin vs how often that
    candidate is the right child).
 2. Two-fold cross-validation: weights fitted on half of the found reports, judged on the
    other half, since the shipped weights were fitted on this very set.
+3. bench/heldout.py: development-set-shaped towns and the development set in disguise.
 """
 
 from __future__ import annotations
@@ -127,6 +129,9 @@ def main() -> int:
     if "--scenes" in sys.argv[1:]:
         scenes_section()
         return 0
+    if "--heldout" in sys.argv[1:]:
+        heldout_section()
+        return 0
     out = Path("/tmp/showup-dev-out.jsonl")
     cmd, wall = run_cli(out)
     scored = json.loads(
@@ -151,7 +156,18 @@ def main() -> int:
     for b, n, p in cal:
         print(f"  score {b}: {n:4d} candidates, right {p:.3f}")
     write_doc(cmd, wall, scored, cv, cal)
+    heldout_section()
     return 0
+
+
+def heldout_section() -> None:
+    """bench/heldout.py's two guesses at the held-out judgement, after the dev-set part."""
+    from heldout import disguise_rows, markdown, town_rows
+
+    towns, disguised = town_rows(), disguise_rows()
+    for row in (*towns, *disguised):
+        print(json.dumps(row, ensure_ascii=False))
+    _splice(HELDOUT, markdown(towns, disguised), before="## Synthetic scenes")
 
 
 def write_doc(
@@ -212,11 +228,18 @@ def write_doc(
 DOC = REPO / "docs" / "benchmarks.md"
 
 
-def _splice(heading: str, section: str) -> None:
+HELDOUT = "## Held-out look-alikes"
+
+
+def _splice(heading: str, section: str, before: str = "") -> None:
     """Replace the `heading` section (up to the next level-2 heading) of docs/benchmarks.md,
-    keeping the rest (bench/scale.py's figures); write the whole file when it has none."""
+    keeping the rest (bench/scale.py's figures); without one, insert it before the `before`
+    heading (or write the whole file when there is neither)."""
     old = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
     start = old.find(heading)
+    if start < 0 and before and (at := old.find(before)) >= 0:
+        DOC.write_text(old[:at] + section.rstrip() + "\n\n" + old[at:], encoding="utf-8")
+        return
     if start < 0:
         DOC.write_text("# Benchmarks\n\n" + section.rstrip() + "\n", encoding="utf-8")
         return
