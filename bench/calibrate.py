@@ -31,7 +31,7 @@ from devset import REPO, load
 from synth import Dataset, batch, scene_set
 
 from matching import ChildReport, Matcher
-from matching.engine import ReportIndex
+from matching.engine import DENSITY_FLOOR, ReportIndex, crowd_of
 from matching.features import profile
 
 FIT_SEED, JUDGE_SEED = 101, 202
@@ -47,6 +47,7 @@ class Query:
     left_out: int  # ... and how many there were
     truth: int  # index of the right candidate in `ids`, -1 when none of them
     density: float  # open reports plausible by place, time and age (Matcher.null_mass)
+    crowd: float  # the plausible candidates' mean place-and-time weight (Matcher.null_mass)
 
 
 def scene_sets(seed: int, mixed: int = 100_000) -> dict[str, Dataset]:
@@ -71,8 +72,9 @@ def collect(matcher: Matcher, ds: Dataset | Any) -> list[Query]:
         ids = [x.other_id for x in sc]
         want = ds.truth.get(f.id)
         density = index._density(q)
+        plausible = [x.where_when for x in sc if x.plausible]
         if density is None:
-            density = sum(1 for x in sc if x.plausible)
+            density = len(plausible)
         out.append(
             Query(
                 [x.s / matcher.slope for x in sc],
@@ -81,18 +83,20 @@ def collect(matcher: Matcher, ds: Dataset | Any) -> list[Query]:
                 left_out,
                 ids.index(want) if want in ids else -1,
                 density,
+                crowd_of(plausible),
             )
         )
     return out
 
 
-Params = tuple[float, float, float]  # slope a, null mass c (= -OFFSET), density power
+# slope a, null mass c (= -OFFSET), density power, crowd weight
+Params = tuple[float, float, float, float]
 
 
 def posteriors(q: Query, p: Params) -> tuple[list[float], float]:
     """Posterior of each scored candidate and of 'none of them'."""
-    a, c0, beta = p
-    c = c0 + beta * math.log(max(1, q.density))
+    a, c0, beta, gamma = p
+    c = c0 + beta * math.log(max(DENSITY_FLOOR, q.density)) + gamma * a * q.crowd
     ss = [a * t for t in q.totals]
     hi = max([c, *ss])
     terms = [math.exp(s - hi) for s in ss]
@@ -113,22 +117,24 @@ def loglik(qs: list[Query], p: Params) -> float:
     return total
 
 
-def fit(qs: list[Query], beta: float | None = None) -> Params:
+def fit(qs: list[Query], beta: float | None = None, gamma: float | None = None) -> Params:
     """Maximum likelihood by coordinate search (the log-likelihood is smooth and unimodal
-    in practice); `beta` fixes the density power instead of fitting it."""
-    p = [0.8, 6.0, 0.5 if beta is None else beta]
-    steps = [0.1, 1.0, 0.2]
-    best = loglik(qs, (p[0], p[1], p[2]))
+    in practice); `beta` fixes the density power and `gamma` the crowd weight instead of
+    fitting them."""
+    p = [0.8, 3.0, 0.5 if beta is None else beta, 0.5 if gamma is None else gamma]
+    free = [0, 1] + ([2] if beta is None else []) + ([3] if gamma is None else [])
+    steps = [0.1, 1.0, 0.2, 0.2]
+    best = loglik(qs, (p[0], p[1], p[2], p[3]))
     for _ in range(12):
         improved = False
-        for k in range(3 if beta is None else 2):
+        for k in free:
             for sign in (1, -1):
                 while True:
                     trial = list(p)
                     trial[k] = round(trial[k] + sign * steps[k], 4)
-                    if trial[0] <= 0.05 or trial[2] < 0:
+                    if trial[0] <= 0.05 or trial[2] < 0 or trial[3] < 0:
                         break
-                    ll = loglik(qs, (trial[0], trial[1], trial[2]))
+                    ll = loglik(qs, (trial[0], trial[1], trial[2], trial[3]))
                     if ll <= best:
                         break
                     p, best, improved = trial, ll, True
@@ -136,7 +142,7 @@ def fit(qs: list[Query], beta: float | None = None) -> Params:
             steps = [x / 2 for x in steps]
             if steps[0] < 0.005:
                 break
-    return round(p[0], 3), round(p[1], 3), round(p[2], 3)
+    return round(p[0], 3), round(p[1], 3), round(p[2], 3), round(p[3], 3)
 
 
 def best_of(q: Query, p: Params) -> tuple[float, bool]:
@@ -175,13 +181,14 @@ def reliability(qs: list[Query], p: Params) -> list[tuple[str, int, float, float
     return rows
 
 
-def write_weights(a: float, offset: float, beta: float, tau: float) -> None:
+def write_weights(a: float, offset: float, beta: float, gamma: float, tau: float) -> None:
     path = REPO / "matching" / "weights.py"
     text = path.read_text(encoding="utf-8")
     text = re.sub(r"(?m)^SLOPE = .*$", f"SLOPE = {a}", text)
     text = re.sub(r"(?m)^OFFSET = .*$", f"OFFSET = {offset}", text)
     text = re.sub(r"(?m)^MATCH_SCORE = .*$", f"MATCH_SCORE = {tau}", text)
     text = re.sub(r"(?m)^DENSITY_POWER = .*$", f"DENSITY_POWER = {beta}", text)
+    text = re.sub(r"(?m)^CROWD_WEIGHT = .*$", f"CROWD_WEIGHT = {gamma}", text)
     path.write_text(text, encoding="utf-8")
 
 
@@ -192,6 +199,7 @@ def main() -> int:
     ap.add_argument("--dev-fit", action="store_true", help="(diagnosis) fit on the dev set")
     ap.add_argument("--no-dev", action="store_true", help="fit on synthetic scenes only")
     ap.add_argument("--density-power", type=float, default=None, help="fix it, fit the rest")
+    ap.add_argument("--crowd-weight", type=float, default=None, help="fix it, fit the rest")
     ap.add_argument("--target", type=float, default=TARGET)
     args = ap.parse_args()
     m = Matcher()
@@ -208,10 +216,10 @@ def main() -> int:
         print(f"seed {FIT_SEED} {name}: {len(qs)} queries", flush=True)
         fit_qs += qs
         per_scene.append(qs)
-    p = fit(fit_qs, args.density_power)
+    p = fit(fit_qs, args.density_power, args.crowd_weight)
     # the threshold must hold in every scene, not only on average
     tau = max(threshold(qs, p, args.target) for qs in per_scene)
-    print(f"SLOPE={p[0]} OFFSET={-p[1]} DENSITY_POWER={p[2]} MATCH_SCORE={tau}")
+    print(f"SLOPE={p[0]} OFFSET={-p[1]} DENSITY_POWER={p[2]} CROWD_WEIGHT={p[3]} MATCH_SCORE={tau}")
     for row in reliability(fit_qs, p):
         print("  fit", row)
     judge = {**scene_sets(JUDGE_SEED, args.mixed), "dev": load()}
@@ -227,7 +235,7 @@ def main() -> int:
         for row in reliability(qs, p):
             print("   ", row)
     if args.write:
-        write_weights(p[0], -p[1], p[2], tau)
+        write_weights(p[0], -p[1], p[2], p[3], tau)
         print("wrote matching/weights.py")
     return 0
 

@@ -102,7 +102,7 @@ def cross_validate() -> dict[str, float]:
         matcher = Matcher(weights=w)
         half = DevSet(ds.missing, [by_id[f] for f in folds[1 - k]], ds.truth)
         qs = [q for d in (*syn, half) for q in collect(matcher, d)]
-        a, c, _ = fit_posterior(qs, matcher.density_power)
+        a, c, _, _ = fit_posterior(qs, matcher.density_power, matcher.crowd_weight)
         matcher = Matcher(weights=w, slope=a, offset=-c)
         index = matcher.build_index(ds.missing)
         for fid in folds[k]:

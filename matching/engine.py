@@ -42,6 +42,15 @@ PAIR_DENSITY = 1000
 # Fewer plausible open reports than this do not make a chance look-alike much less likely
 # (a pool of one in a demo is no proof): the null mass stops falling here.
 DENSITY_FLOOR = 20
+# The crowd's mean place-and-time weight is shrunk towards nothing as if this many more
+# candidates had none: one or two candidates are no crowd (and a pair alone has none).
+CROWD_PRIOR = 5
+
+
+def crowd_of(where_when: list[float]) -> float:
+    """The plausible candidates' mean place-and-time weight, shrunk (see CROWD_PRIOR)."""
+    return sum(where_when) / (len(where_when) + CROWD_PRIOR)
+
 
 # Candidate generation (see ReportIndex.rank)
 MAX_POSTING = 6000  # a key with more reports than this tells too little to read
@@ -109,6 +118,7 @@ class _Scored:
     other: Profile
     notes: list[tuple[str, str, int]]  # (field, "common" | "rare", count): name frequency
     plausible: bool  # could be the child by place, time and age alone
+    where_when: float  # the place and time weights alone (summed, before the slope)
 
 
 class Matcher:
@@ -139,6 +149,7 @@ class Matcher:
         u_lang: float = W.U_LANG,
         tf: bool = True,
         density_power: float = W.DENSITY_POWER,
+        crowd_weight: float = W.CROWD_WEIGHT,
     ) -> None:
         self.weights = weights if weights is not None else W.WEIGHTS
         self.slope = slope
@@ -150,6 +161,7 @@ class Matcher:
         self.u_lang = u_lang
         self.tf = tf
         self.density_power = density_power
+        self.crowd_weight = crowd_weight
         self._by_field = [self.weights.get(f, {}) for f in FIELDS]
         self._pair_null = self.null_mass(PAIR_DENSITY)
 
@@ -286,15 +298,20 @@ class Matcher:
                     total += adj
             plausible = levels[2] not in _FAR_AGE and levels[11] != "before_long"
             plausible = plausible and levels[12] != "implausible"
-            out.append(_Scored(slope * total, o.report.id, o, notes, plausible))
+            where_when = by_field[11].get(levels[11], 0.0) + by_field[12].get(levels[12], 0.0)
+            out.append(_Scored(slope * total, o.report.id, o, notes, plausible, where_when))
         return out
 
-    def null_mass(self, density: float) -> float:
+    def null_mass(self, density: float, crowd: float = 0.0) -> float:
         """Log of the prior mass of "this child has no open report here", against which the
         candidates' likelihood ratios compete. It grows with `density`, the number of open
         reports that could be the child by place, time and age alone: the more children
-        nearby, the likelier a stranger resembles one of them by chance."""
-        return -self.offset + self.density_power * math.log(max(DENSITY_FLOOR, density))
+        nearby, the likelier a stranger resembles one of them by chance. It grows too with
+        `crowd`, the place-and-time weight the plausible candidates share on average: at a
+        fair every report was "here, minutes ago", so being here says little, while after a
+        disaster every report is far and days old, and a good look-alike says more."""
+        density_term = self.density_power * math.log(max(DENSITY_FLOOR, density))
+        return -self.offset + density_term + self.crowd_weight * self.slope * crowd
 
     def decide(self, cands: list[Candidate], top: int) -> list[Candidate]:
         """Sort, cut to `top` and mark at most the best one as the match."""
@@ -324,9 +341,10 @@ class Matcher:
         if not scored:
             return []
         scored.sort(key=lambda x: (-x.s, x.other_id))
+        plausible = [x.where_when for x in scored if x.plausible]
         if density is None:
-            density = sum(1 for x in scored if x.plausible)
-        null = self.null_mass(density)
+            density = len(plausible)
+        null = self.null_mass(density, crowd_of(plausible))
         # log of the denominator: exp(null) + sum of LR_j + tail, computed stably
         hi = max(scored[0].s, null)
         z = math.exp(null - hi) + sum(math.exp(x.s - hi) for x in scored)

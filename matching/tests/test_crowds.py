@@ -6,6 +6,7 @@ strangers, and the reasons a coordinator reads.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from matching import ChildReport, Matcher
@@ -120,15 +121,52 @@ def test_scores_are_posteriors_that_sum_to_at_most_one() -> None:
 
 
 def test_a_pair_alone_scores_like_a_pool_of_one_among_pair_density_plausible() -> None:
+    # (without the crowd term: one candidate is no crowd, and a pair alone has none)
+    no_crowd = Matcher(crowd_weight=0.0)
     m = missing(given_name="Ximena", age_years=6, sex="female")
     f = found(given_name="Ximena", age_min=5, age_max=7, sex="female")
-    pair = M.score_pair(m, f)
-    ranked = M.rank_profiles(profile(f), [profile(m)], density=PAIR_DENSITY)
+    pair = no_crowd.score_pair(m, f)
+    ranked = no_crowd.rank_profiles(profile(f), [profile(m)], density=PAIR_DENSITY)
     assert pair is not None and ranked and ranked[0].score == pair.score
     # a tiny pool is no proof: a pool of one scores at most like DENSITY_FLOOR plausible
     alone = M.rank(f, [m])[0].score
     floor = M.rank_profiles(profile(f), [profile(m)], density=DENSITY_FLOOR)[0].score
     assert alone == floor < 1.0
+
+
+FOUND_AT = datetime.fromisoformat("2026-06-01T13:00:00-07:00")  # helpers.found's time
+
+
+def _strangers(n: int, km_north: float, hours_before: float) -> list[ChildReport]:
+    """Plausible open reports of other children (other names), all at one place and time."""
+    return [
+        missing(
+            id=f"M-S{i}",
+            given_name=f"{FILLER_NAMES[i % 20]}{chr(97 + i % 26)}",
+            age_years=6,
+            sex="female",
+            lat=34.05 + km_north / 111.0,
+            time=(FOUND_AT - timedelta(hours=hours_before + 0.5)).isoformat(),
+        )
+        for i in range(n)
+    ]
+
+
+def test_being_here_and_now_says_less_when_every_open_report_was_here_and_now() -> None:
+    m = missing(given_name="Ximena", age_years=6, sex="female")
+    f = found(given_name="Ximena", age_min=5, age_max=7, sex="female")
+    at_a_fair = [m, *_strangers(40, km_north=0.2, hours_before=0)]
+    after_days = [m, *_strangers(40, km_north=30.0, hours_before=72)]
+    no_crowd = Matcher(crowd_weight=0.0)
+
+    def best(matcher: Matcher, pool: list[ChildReport]) -> tuple[str, float]:
+        top = matcher.rank_profiles(profile(f), [profile(r) for r in pool], density=41)[0]
+        return top.other_id, top.score
+
+    # the same competitors and density: only the crowd term differs
+    assert best(M, at_a_fair)[0] == best(M, after_days)[0] == m.id
+    assert best(M, at_a_fair)[1] < best(no_crowd, at_a_fair)[1] - 0.05
+    assert best(M, after_days)[1] > best(no_crowd, after_days)[1]
 
 
 def test_the_index_and_a_linear_scan_agree_on_a_crowd() -> None:
