@@ -164,6 +164,10 @@ TASKS = {
 
 RETENTION_DAYS_DEFAULT = envint("SHOWUP_RETENTION_DAYS", 30)
 
+# A serving process builds its matching index before its first request (wsgi.py starts it;
+# manage.py commands and tests never do). Off: the first query builds it instead.
+SHOWUP_WARM_INDEX = envbool("SHOWUP_WARM_INDEX", "True")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

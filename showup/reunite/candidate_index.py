@@ -7,16 +7,26 @@ reports whose `updated_at` is at or after the newest change it has applied, less
 that covers clock skew between machines and transactions that committed late. Rows already
 applied at the same `updated_at` are skipped, so the overlap costs one indexed query, not
 re-indexing. A full reload every RESYNC_EVERY heals anything the overlap could miss.
+
+The first build reads every open report (about 35 s at a million), so a serving process builds
+it before its first request: wsgi.py calls `start_warm_up()`, which runs `warm_up()` in a
+background thread. Queries that arrive meanwhile wait on the index's lock and then catch up on
+whatever was filed during the build; they never build a second index.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import Max
 
 from matching import Candidate, ChildReport, Matcher
@@ -25,6 +35,9 @@ from showup.reunite.models import Report
 
 OVERLAP = timedelta(seconds=30)
 RESYNC_EVERY = 300.0  # seconds
+WARM_UP_THREAD = "showup-index-warm-up"
+
+logger = logging.getLogger(__name__)
 
 
 def _as_float(value: Decimal | float | None) -> float | None:
@@ -54,6 +67,12 @@ def to_child_report(report: Report) -> ChildReport:
     )
 
 
+@dataclass(frozen=True)
+class WarmUp:
+    reports: int  # open reports held in the index
+    seconds: float
+
+
 class ProcessIndex:
     def __init__(self, matcher: Matcher) -> None:
         self._matcher = matcher
@@ -66,6 +85,27 @@ class ProcessIndex:
         self._applied: dict[int, datetime] = {}  # pk -> updated_at, inside the overlap window
         self._watermark: datetime | None = None
         self._loaded_at = 0.0
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def warm_up(self) -> WarmUp:
+        """Build the index now (or catch it up if it is built) so no query pays for it."""
+        started = time.monotonic()
+        with self._lock:
+            self.catch_up()
+            return WarmUp(reports=len(self), seconds=time.monotonic() - started)
+
+    def after_fork_in_child(self) -> bool:
+        """Start afresh if the parent forked mid-build (gunicorn --preload forks workers while
+        the warm-up thread holds the lock): that lock would never be released in the child, and
+        the half-built index would have a watermark that hides the reports it had not reached.
+        Returns whether a build was cut short."""
+        if not self._lock.locked():
+            return False
+        self._lock = threading.Lock()
+        self.reset()
+        return True
 
     def rank(self, report: Report, top: int) -> list[Candidate]:
         """Candidates for `report` among the open reports of the other kind in its agency."""
@@ -126,3 +166,44 @@ class ProcessIndex:
 
 
 process_index = ProcessIndex(Matcher())
+
+
+def warm_up() -> WarmUp:
+    """Build this process's index and log how big it is and how long it took (no report data)."""
+    result = process_index.warm_up()
+    logger.info(
+        "Matching index warm: %d open reports indexed in %.1f s", result.reports, result.seconds
+    )
+    return result
+
+
+def start_warm_up() -> threading.Thread | None:
+    """Warm the index in a background thread, unless SHOWUP_WARM_INDEX is off.
+
+    Called by wsgi.py, which only servers import (runserver's serving process, gunicorn,
+    uWSGI...), so manage.py commands, shells and tests never start it.
+    """
+    if not settings.SHOWUP_WARM_INDEX:
+        return None
+    logger.info("Warming the matching index in the background")
+    thread = threading.Thread(target=_warm_up_in_background, name=WARM_UP_THREAD, daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm_up_in_background() -> None:
+    try:
+        warm_up()
+    except Exception:
+        # Nothing is lost: the first query builds the index as it would without a warm-up.
+        logger.exception("Matching index warm-up failed")
+    finally:
+        connection.close()  # this thread's own connection; nobody else would close it
+
+
+def _after_fork_in_child() -> None:
+    if process_index.after_fork_in_child():
+        start_warm_up()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
