@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from matching.reasons import Reason
+
 
 @dataclass(slots=True)
 class Candidate:
@@ -13,4 +15,9 @@ class Candidate:
     other_id: str
     score: float
     match: bool = False
-    reasons: list[str] = field(default_factory=list)
+    explained: list[Reason] = field(default_factory=list)
+
+    @property
+    def reasons(self) -> list[str]:
+        """The reasons in English, as the `showup match` contract prints them."""
+        return [str(r) for r in self.explained]

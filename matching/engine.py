@@ -31,6 +31,7 @@ from matching.features import (
     quick_levels,
 )
 from matching.names import Level, NameMatch
+from matching.reasons import RARE_OF, Reason
 from matching.report import ChildReport
 
 MIN_SCORE = 0.01  # a pair whose own score (alone, no competitors) is below this is not shown
@@ -199,9 +200,9 @@ class Matcher:
 
     def _reasons(
         self, levels: list[Level_], notes: list[tuple[str, str, int]] | None = None
-    ) -> list[str]:
+    ) -> list[Reason]:
         adj = {field: (kind, n) for field, kind, n in notes or ()}
-        scored = []
+        scored: list[tuple[float, Reason]] = []
         for lv in levels:
             if not lv.reason:
                 continue
@@ -364,8 +365,7 @@ class Matcher:
         if out:
             rivals = sum(1 for x in scored[1:] if x.s >= scored[0].s - 1.0)
             if rivals:
-                word = "report fits" if rivals == 1 else "reports fit"
-                out[0].reasons.append(f"{rivals} other open {word} nearly as well")
+                out[0].explained.append(Reason.of("rivals", n=rivals))
         return self.decide(out, top)
 
     def rank(
@@ -387,18 +387,17 @@ def _cell_keys(p: Profile) -> list[str]:
     return [f"{c}|{a}" for c in place_keys(p, False) for a in age_keys(p)]
 
 
-def _frequency_note(lv: Level_, kind: str, count: int) -> str:
+def _frequency_note(lv: Level_, kind: str, count: int) -> Reason:
     """'same name Sofia' -> 'same name Sofia is common here (41 open reports)' or 'same rare
     name Ximena'; other levels keep their words with the note in brackets."""
-    reason = lv.reason or ""
+    assert lv.reason is not None
+    reason = lv.reason
     exact = lv.level in ("exact", "same")
     if kind == "common":
-        if exact:
-            return f"{reason} is common here ({count} open reports)"
-        return f"{reason} (common here: {count} open reports)"
-    if exact:
-        return "same rare " + reason.removeprefix("same ")
-    return f"{reason} (a rare name)"
+        return Reason.of("common_same" if exact else "common_note", reason=reason, count=count)
+    if exact and reason.key in RARE_OF:
+        return Reason(RARE_OF[reason.key], reason.args)
+    return Reason.of("rare_note", reason=reason)
 
 
 class ReportIndex:

@@ -11,7 +11,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from matching.names import LEVEL_WORD, Level, NameMatch, best_match, name_tuple
+from matching.names import Level, NameMatch, best_match, name_tuple
+from matching.reasons import Reason
 from matching.report import ChildReport
 from matching.text import fold
 from matching.vocab import (
@@ -106,7 +107,7 @@ class Level_:
 
     field: str
     level: str
-    reason: str | None = None
+    reason: Reason | None = None
 
 
 # ---- names -----------------------------------------------------------------------------
@@ -117,7 +118,8 @@ def _name_level(m: Profile, f: Profile) -> Level_:
         return Level_("name", "none")
     hit = best_match(list(f.given), list(m.given))
     if hit is None:
-        return Level_("name", "differ", f"name {_show(f, f.given[0])} ≠ {_show(m, m.given[0])}")
+        said, known = _show(f, f.given[0]), _show(m, m.given[0])
+        return Level_("name", "differ", Reason.of("name_differs", said=said, known=known))
     label = {
         Level.EXACT: "exact",
         Level.NICKNAME: "nickname",
@@ -128,15 +130,21 @@ def _name_level(m: Profile, f: Profile) -> Level_:
     said, known = _show(f, hit.said), _show(m, hit.known)
     if hit.level == Level.EXACT:
         if said != known and (_non_latin(said) or _non_latin(known)):
-            return Level_("name", label, f"same name, other script: {said} ~ {known}")
+            return Level_("name", label, Reason.of("name_other_script", said=said, known=known))
         given = m.report.given_name
         if given and hit.known not in fold(given).split():
             # the name the child gave is one the guardian listed as a nickname
-            return Level_("name", label, f"nickname {said} ~ {given}")
-        return Level_("name", label, f"same name {said}")
-    if hit.level == Level.PHONETIC:
-        return Level_("name", label, f"sounds alike: {said} ~ {known}")
-    return Level_("name", label, f"{LEVEL_WORD[hit.level]} {said} ~ {known}")
+            return Level_("name", label, Reason.of("nickname", said=said, known=given))
+        return Level_("name", label, Reason.of("same_name", said=said))
+    return Level_("name", label, Reason.of(_NAME_REASON[hit.level], said=said, known=known))
+
+
+_NAME_REASON = {
+    Level.PHONETIC: "sounds_alike",
+    Level.NICKNAME: "nickname",
+    Level.FUZZY: "spelling",
+    Level.PREFIX: "short_form",
+}
 
 
 def _non_latin(word: str) -> bool:
@@ -151,15 +159,16 @@ def _family_level(m: Profile, f: Profile) -> Level_:
         return Level_("family", "none")
     hit = best_match(list(f.family), list(m.family))
     if hit is None or hit.level <= Level.PREFIX:
-        return Level_(
-            "family", "differ", f"family name {_show(f, f.family[0])} ≠ {_show(m, m.family[0])}"
-        )
+        said, known = _show(f, f.family[0]), _show(m, m.family[0])
+        return Level_("family", "differ", Reason.of("family_differs", said=said, known=known))
     if hit.level == Level.EXACT:
         said, known = _show(f, hit.said), _show(m, hit.known)
         if said != known and (_non_latin(said) or _non_latin(known)):
-            return Level_("family", "same", f"same family name, other script: {said} ~ {known}")
-        return Level_("family", "same", f"same family name {said}")
-    return Level_("family", "similar", f"family name {_show(f, hit.said)} ~ {_show(m, hit.known)}")
+            reason = Reason.of("family_other_script", said=said, known=known)
+            return Level_("family", "same", reason)
+        return Level_("family", "same", Reason.of("same_family", said=said))
+    said, known = _show(f, hit.said), _show(m, hit.known)
+    return Level_("family", "similar", Reason.of("family_similar", said=said, known=known))
 
 
 def _show(p: Profile, tok: str) -> str:
@@ -192,9 +201,9 @@ def _age_level(m: Profile, f: Profile) -> Level_:
     )
     age = _fmt_age(m.age_lo) if m.age_lo == m.age_hi else f"{m.age_lo:g}–{m.age_hi:g}"
     if gap == 0:
-        return Level_("age", "in", f"age {age} within estimate {est}")
+        return Level_("age", "in", Reason.of("age_within", age=age, estimate=est))
     level = "near" if g <= 0.8 else ("off" if g <= AGE_OFF_UNITS else "far")
-    return Level_("age", level, f"age {age} outside estimate {est}")
+    return Level_("age", level, Reason.of("age_outside", age=age, estimate=est))
 
 
 def _sex_level(m: Profile, f: Profile) -> Level_:
@@ -202,7 +211,7 @@ def _sex_level(m: Profile, f: Profile) -> Level_:
         return Level_("sex", "none")
     if m.sex == f.sex:
         return Level_("sex", "same")
-    return Level_("sex", "differ", "sex differs")
+    return Level_("sex", "differ", Reason.of("sex_differs"))
 
 
 def _height_level(m: Profile, f: Profile) -> Level_:
@@ -211,12 +220,12 @@ def _height_level(m: Profile, f: Profile) -> Level_:
         return Level_("height", "none")
     d = abs(a - b)
     level = "close" if d <= 6 else ("near" if d <= 15 else "far")
-    return Level_("height", level, f"height {b:g} vs {a:g} cm")
+    return Level_("height", level, Reason.of("height", found=f"{b:g}", missing=f"{a:g}"))
 
 
 def _hair_levels(m: Profile, f: Profile) -> list[Level_]:
     out: list[Level_] = []
-    said = f"hair: {f.report.hair} ~ {m.report.hair}"
+    said = Reason.of("hair", found=f.report.hair, missing=m.report.hair)
     c = colours_agree(m.hair_colour, f.hair_colour)
     if c is None:
         out.append(Level_("hair_colour", "none"))
@@ -225,7 +234,9 @@ def _hair_levels(m: Profile, f: Profile) -> list[Level_]:
             Level_(
                 "hair_colour",
                 "same" if c else "differ",
-                said if c else f"hair differs: {f.report.hair} vs {m.report.hair}",
+                said
+                if c
+                else Reason.of("hair_differs", found=f.report.hair, missing=m.report.hair),
             )
         )
     s = styles_agree(m.hair_style, f.hair_style)
@@ -265,14 +276,16 @@ def _clothing_level(m: Profile, f: Profile) -> list[Level_]:
     level = "0" if n == 0 else ("1" if n == 1 else ("2" if n == 2 else "3"))
     reason = None
     if matched:
-        reason = "clothing: " + ", ".join(
+        said = ", ".join(
             a.words if a.words == b.words else f"{a.words} ~ {b.words}" for a, b in matched
         )
+        reason = Reason.of("clothing", garments=said)
     k = len(conflicts)
     clevel = "0" if k == 0 else ("1" if k == 1 else "2")
     creason = None
     if conflicts:
-        creason = "clothing differs: " + ", ".join(f"{a.words} vs {b.words}" for a, b in conflicts)
+        said = ", ".join(f"{a.words} vs {b.words}" for a, b in conflicts)
+        creason = Reason.of("clothing_differs", garments=said)
     return [Level_("clothing", level, reason), Level_("clothing_conflict", clevel, creason)]
 
 
@@ -282,8 +295,13 @@ def _items_level(m: Profile, f: Profile) -> Level_:
     fr, mr = f.report.carrying, m.report.carrying
     if m.items & f.items:
         same = fold(fr) == fold(mr)
-        return Level_("carrying", "same", f"carrying {fr}" if same else f"carrying: {fr} ~ {mr}")
-    return Level_("carrying", "differ", f"carrying differs: {fr} vs {mr}")
+        reason = (
+            Reason.of("carrying_same", found=fr)
+            if same
+            else Reason.of("carrying", found=fr, missing=mr)
+        )
+        return Level_("carrying", "same", reason)
+    return Level_("carrying", "differ", Reason.of("carrying_differs", found=fr, missing=mr))
 
 
 def _language_level(m: Profile, f: Profile) -> Level_:
@@ -293,8 +311,10 @@ def _language_level(m: Profile, f: Profile) -> Level_:
         return Level_("languages", "none")
     common = m.languages & f.languages
     if common:
-        return Level_("languages", "shared", "speaks " + ", ".join(sorted(common)))
-    return Level_("languages", "differ", "languages differ")
+        return Level_(
+            "languages", "shared", Reason.of("speaks", languages=", ".join(sorted(common)))
+        )
+    return Level_("languages", "differ", Reason.of("languages_differ"))
 
 
 # ---- place and time --------------------------------------------------------------------
@@ -310,19 +330,19 @@ def km_between(a: ChildReport, b: ChildReport) -> float | None:
     return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
-def _fmt_hours(h: float) -> str:
+def _duration(h: float) -> Reason:
     h = abs(h)
     if h < 1:
-        return f"{max(1, round(h * 60))} min"
+        return Reason.of("minutes", n=max(1, round(h * 60)))
     if h < 48:
-        return f"{h:.0f} h"
-    return f"{h / 24:.0f} days"
+        return Reason.of("hours", n=f"{h:.0f}")
+    return Reason.of("days", n=f"{h / 24:.0f}")
 
 
-def _fmt_km(d: float) -> str:
+def _distance(d: float) -> Reason:
     if d < 1:
-        return f"{max(10, round(d * 100) * 10)} m"
-    return f"{d:.1f} km" if d < 10 else f"{d:.0f} km"
+        return Reason.of("metres", n=max(10, round(d * 100) * 10))
+    return Reason.of("km", n=f"{d:.1f}" if d < 10 else f"{d:.0f}")
 
 
 BEFORE_TOLERANCE_H = 6.0
@@ -363,21 +383,22 @@ def _where_when(m: Profile, f: Profile) -> list[Level_]:
     hours = f.hours - m.hours
     tl = _time_level(hours)
     if abs(hours) < 1:
-        when = "minutes later" if hours >= 0 else "minutes before last seen"
+        when = Reason.of("minutes_later" if hours >= 0 else "minutes_before")
     elif hours > 0:
-        when = f"{_fmt_hours(hours)} later"
+        when = Reason.of("later", duration=_duration(hours))
     else:
-        when = f"{_fmt_hours(hours)} before last seen"
+        when = Reason.of("before_last_seen", duration=_duration(hours))
+    found_when = Reason.of("found_when", when=when)
     d = km_between(m.report, f.report)
-    tlev = Level_("time", tl, f"found {when}" if tl == "before_long" else None)
+    tlev = Level_("time", tl, found_when if tl == "before_long" else None)
     if d is None:
-        return [tlev, Level_("place", "none", f"found {when}")]
+        return [tlev, Level_("place", "none", found_when)]
     if d < 0.03 and abs(hours) < 0.25:
-        where = "same place, same time"
+        where = Reason.of("same_place_same_time")
     elif d < 0.03:
-        where = f"same place, {when}"
+        where = Reason.of("same_place_when", when=when)
     else:
-        where = f"found {_fmt_km(d)} away, {when}"
+        where = Reason.of("found_away", distance=_distance(d), when=when)
     return [tlev, Level_("place", _place_level(d, hours), where)]
 
 

@@ -6,8 +6,9 @@ agency, partner organisation, reference, age rounded to whole years, sex, positi
 two decimals (about 1 km), the hour it was seen, and its created and closed times. Everything
 else that could identify a child or a guardian is removed: names, descriptions, free text,
 guardian contact, the photo file, timeline notes, the hand-off's personal fields and the
-candidates' reasons (they quote names). The status token is replaced, so the guardian's old link
-stops answering. Open reports are never purged.
+candidates' reasons, both the English text and the structured form (they quote names). The
+status token is replaced, so the guardian's old link stops answering. Open reports are never
+purged.
 
 Run it with `showup purge_expired` (cron) or let `showup run_scheduler` enqueue the
 `purge_expired_reports` task every hour. Each run writes one audit entry with counts only.
@@ -97,7 +98,7 @@ def purge_expired(*, now: datetime | None = None, dry_run: bool = False) -> Purg
         counts.notes = TimelineNote.objects.filter(report_id__in=ids).count()
         counts.candidates = (
             Candidate.objects.filter(Q(missing_id__in=ids) | Q(found_id__in=ids))
-            .exclude(reasons=[])
+            .exclude(reasons=[], reason_keys=[])
             .count()
         )
         counts.handoffs = (
@@ -149,7 +150,11 @@ def _purge_report(report: Report, counts: PurgeCounts, now: datetime) -> None:
 
     counts.notes += TimelineNote.objects.filter(report=report).delete()[0]
     pairs = Q(missing=report) | Q(found=report)
-    counts.candidates += Candidate.objects.filter(pairs).exclude(reasons=[]).update(reasons=[])
+    counts.candidates += (
+        Candidate.objects.filter(pairs)
+        .exclude(reasons=[], reason_keys=[])
+        .update(reasons=[], reason_keys=[])
+    )
     counts.handoffs += (
         Handoff.objects.filter(Q(candidate__missing=report) | Q(candidate__found=report))
         .exclude(id_last4="", guardian_knowledge_note="", released_to="")

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from showup.core.models import Agency, PartnerOrganisation
+from showup.reunite.reason_text import shown_reasons
 
 REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"  # no look-alikes: a guardian reads it on a phone
 
@@ -159,7 +160,10 @@ class Candidate(models.Model):
     found = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="candidates_as_found")
     score = models.FloatField()
     engine_match = models.BooleanField(default=False)
+    # The engine's reasons in English (as `showup match` prints them) and the same reasons
+    # structured ({"key", "args"}, one per English line) to show them in the reader's language.
     reasons = models.JSONField(default=list)
+    reason_keys = models.JSONField(default=list, blank=True)
     decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PROPOSED)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -176,6 +180,11 @@ class Candidate(models.Model):
 
     def __str__(self) -> str:
         return f"candidate {self.missing_id}~{self.found_id} ({self.score:.2f})"
+
+    def shown_reasons(self) -> list[str]:
+        """The reasons in the active language (English for rows from before they were
+        stored structured)."""
+        return shown_reasons(self.reason_keys, self.reasons)
 
 
 class Handoff(models.Model):

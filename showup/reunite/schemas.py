@@ -184,7 +184,13 @@ class CandidateOut(Schema):
     found_reference: str
     score: float = Field(description="The engine's probability-like score, 0 to 1.")
     engine_match: bool = Field(description="Whether the engine itself calls it a match.")
-    reasons: list[str]
+    reasons: list[str] = Field(
+        description="The engine's evidence in English, worded as `showup match` prints it."
+    )
+    reasons_shown: list[str] = Field(
+        description="The same reasons in the request's language (Accept-Language; English "
+        "for candidates stored before reasons were translatable). Names stay as written."
+    )
     decision: str
     decided_at: datetime | None
 
@@ -195,6 +201,10 @@ class CandidateOut(Schema):
     @staticmethod
     def resolve_found_reference(obj: Candidate) -> str:
         return obj.found.reference
+
+    @staticmethod
+    def resolve_reasons_shown(obj: Candidate) -> list[str]:
+        return obj.shown_reasons()
 
 
 class Message(Schema):

@@ -155,7 +155,12 @@ def matches_refresh(*, report: Report) -> list[Candidate]:
         obj, _created = Candidate.objects.update_or_create(
             missing=missing,
             found=found,
-            defaults={"score": cand.score, "engine_match": cand.match, "reasons": cand.reasons},
+            defaults={
+                "score": cand.score,
+                "engine_match": cand.match,
+                "reasons": cand.reasons,
+                "reason_keys": [r.to_json() for r in cand.explained],
+            },
         )
         kept.append(obj)
     _pair_filter(report).filter(decision=Candidate.Decision.PROPOSED).exclude(

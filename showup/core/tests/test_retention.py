@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from PIL import Image
 
+from matching.reasons import Reason
 from showup.core.models import Agency, AuditEntry, User
 from showup.core.photos import photo_path
 from showup.reunite import services
@@ -77,10 +78,18 @@ def reunited_pair(
             ),
             photo=Image.new("RGB", (40, 30), (10, 10, 200)),
         )
+        reasons = [
+            Reason.of("nickname", said="Mateo", known="Teo"),
+            Reason.of("clothing", garments="red t-shirt"),
+        ]
         cand, _ = Candidate.objects.update_or_create(
             missing=missing,
             found=found,
-            defaults={"score": 0.9, "reasons": ["name Mateo ~ Mateo", "red t-shirt"]},
+            defaults={
+                "score": 0.9,
+                "reasons": [str(r) for r in reasons],
+                "reason_keys": [r.to_json() for r in reasons],
+            },
         )
         services.note_add(report=found, author=officer, text="Mateo asked for his mum Lucia")
         services.candidate_confirm(candidate=cand, actor=coordinator)
@@ -120,6 +129,9 @@ def test_it_purges_personal_data_after_the_retention_period(
     age(found, 31)
     age(missing, 31)
 
+    before = Candidate.objects.get()
+    assert "Mateo" in json.dumps(before.reasons) and "Mateo" in json.dumps(before.reason_keys)
+
     output = purge(django_capture_on_commit_callbacks)
     assert "Purged 2 report(s): 2 photo(s), 1 timeline note(s), 1 hand-off record(s)" in output
 
@@ -145,7 +157,8 @@ def test_it_purges_personal_data_after_the_retention_period(
     handoff = Handoff.objects.get()
     assert (handoff.id_last4, handoff.guardian_knowledge_note, handoff.released_to) == ("", "", "")
     assert handoff.completed_at is not None and handoff.id_type == "driving_licence"
-    assert Candidate.objects.get().reasons == []
+    cand = Candidate.objects.get()
+    assert cand.reasons == [] and cand.reason_keys == []
 
     # The guardian's old link says nothing any more.
     response = client.get(f"/status/{old_token}/")
@@ -283,3 +296,15 @@ def test_the_staff_api_shows_only_the_stub_after_a_purge(
         f"/api/reunite/reports/{found.pk}", {"given_name": "Mateo"}, content_type="application/json"
     )
     assert response.status_code == 409
+
+
+def test_it_blanks_structured_reasons_left_without_english_text(
+    reunited_pair: tuple[Report, Report],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    Candidate.objects.update(reasons=[])
+    for report in reunited_pair:
+        age(report, 31)
+    assert "1 candidate reason list(s)" in purge(django_capture_on_commit_callbacks, "--dry-run")
+    purge(django_capture_on_commit_callbacks)
+    assert Candidate.objects.get().reason_keys == []
