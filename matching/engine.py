@@ -494,7 +494,9 @@ class ReportIndex:
         hits: Counter[int] = Counter()
         for keys, weight in ((names, 1), (other, 2)):
             lists = [ids for k in keys if (ids := self._postings.get(k)) is not None]
-            lists.sort(key=len)
+            # (keys come from sets, in an order that changes with Python's hash seed: ties
+            # are broken by the lists' first rows so the same query reads the same lists)
+            lists.sort(key=lambda ids: (len(ids), ids[0]))
             budget = POSTING_BUDGET
             for ids in lists:
                 if len(ids) > MAX_POSTING or len(ids) > budget:
@@ -509,10 +511,11 @@ class ReportIndex:
         sample of the pre-scored ones left out, and how many were left out."""
         hits = self._hits(q)
         rows = self._rows
+        # most shared keys first, the older report first among equals (never the hash order)
         if len(hits) > PRESCORED:
-            top = heapq.nlargest(PRESCORED, hits.items(), key=itemgetter(1))
+            top = heapq.nlargest(PRESCORED, hits.items(), key=lambda rn: (rn[1], -rn[0]))
         else:
-            top = list(hits.items())
+            top = sorted(hits.items())
         kind = q.report.kind
         live = [(n, p) for r, n in top if (p := rows[r]) is not None and p.report.kind != kind]
         if len(live) <= SCORED:
