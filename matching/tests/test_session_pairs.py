@@ -1,0 +1,59 @@
+"""Invented pairs behind this round of fixes (each failed before its fix)."""
+
+from __future__ import annotations
+
+from matching import Matcher
+from matching.features import profile
+from matching.vocab import garments
+
+from .helpers import found, missing
+
+M = Matcher()
+
+
+def levels(m: object, f: object) -> dict[str, str]:
+    return {lv.field: lv.level for lv in M.levels(m, f)}  # type: ignore[arg-type]
+
+
+def test_two_garment_words_in_a_row_are_one_garment_with_its_colour() -> None:
+    (jacket,) = garments("hot pink puffer jacket")
+    assert jacket.category == "jacket" and jacket.colours == frozenset({"pink"})
+    assert len(garments("polo shirt")) == 1
+    assert [g.category for g in garments("navy sundress")] == ["dress"]
+
+
+def test_a_colourless_second_word_does_not_hide_a_conflict() -> None:
+    # "violet hoody" is not the "dark red hoodie"; before, the bare "jacket" of "puffer
+    # jacket" (a garment that could be a hoodie, without a colour) was paired instead
+    m = missing(clothing="dark red hoodie, hot pink puffer jacket, red crocs")
+    f = found(clothing="violet hoody")
+    assert levels(m, f)["clothing_conflict"] == "1"
+
+
+def test_weeks_apart_is_its_own_time_level_and_weighs_against() -> None:
+    m = missing(given_name="Guadalupe", time="2026-06-01T12:00:00-07:00")
+    f = found(given_name="Guadalupe", time="2026-07-23T12:00:00-07:00")
+    assert levels(m, f)["time"] == "4"
+    days_later = found(given_name="Guadalupe", time="2026-06-05T12:00:00-07:00")
+    assert M.field_weight("time", "4") < M.field_weight("time", levels(m, days_later)["time"])
+
+
+def test_a_named_teenager_is_found_though_the_officer_guessed_three_years_older() -> None:
+    child = missing(id="M-child", given_name="Guadalupe", age_years=13, sex="female")
+    others = [
+        missing(id=f"M-{i}", given_name=f"Other{i}", age_years=16, sex="female") for i in range(20)
+    ]
+    guess = found(given_name="Guadalupe", age_min=16, age_max=18, sex="female")
+    assert levels(child, guess)["age"] == "off"  # not "far": the scorer would score it
+    index = M.build_index([child, *others])
+    assert child.id in index.candidates(guess)
+    assert index.rank(guess)[0].other_id == child.id
+
+
+def test_blocking_reaches_as_far_as_the_scorer_calls_an_age_merely_off() -> None:
+    from matching.blocking import age_keys
+
+    guess = profile(found(age_min=16, age_max=18))
+    assert "13" in age_keys(guess, wide=True) and "13" not in age_keys(guess)
+    small = profile(found(age_min=2, age_max=3))
+    assert "6" not in age_keys(small, wide=True)
