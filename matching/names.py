@@ -194,7 +194,11 @@ def _skeleton(token: str) -> str:
 # Letters that sound alike across the conventions a name is written in by ear: Jazmin /
 # Yasmin, Jusuf / Yusuf (j as y), Khalid / Halid, Filip / Philip, Wiktor / Viktor. Metaphone
 # and NYSIIS keep the first letter's sound apart, so both read the token with these folded.
-_FIRST_SOUNDS = (("j", "y"), ("w", "v"), ("ph", "f"))
+_FIRST_SOUNDS = (
+    ("j", "y"), ("w", "v"), ("ph", "f"),
+    # Gi before a vowel is a y sound (Giorgos / Yorgos, Giulia / Yulia, Gianna / Yanna)
+    ("gia", "ya"), ("gio", "yo"), ("giu", "yu"), ("gie", "ye"),
+)  # fmt: skip
 
 
 def _sound_fold(token: str) -> str:
@@ -211,6 +215,11 @@ def phonetic(token: str) -> tuple[str, str, str]:
     letters folded: `_sound_fold`), consonant skeleton."""
     said = _sound_fold(token)
     return jellyfish.metaphone(said), jellyfish.nysiis(said), _skeleton(token)
+
+
+def _vowelless(token: str) -> bool:
+    # a name written without vowels, as Arabic, Persian and Hebrew script leave short ones
+    return len(token) >= 2 and not any(c in "aeiou" for c in token)
 
 
 def _nick_related(a: str, b: str) -> bool:
@@ -240,6 +249,8 @@ def compare_tokens(a: str, b: str) -> Level:
         return Level.PHONETIC
     if min(len(a), len(b)) >= 4 and len(pa[2]) >= 3 and pa[2] == pb[2]:
         return Level.PHONETIC
+    if (_vowelless(a) or _vowelless(b)) and len(pa[2]) >= 2 and pa[2] == pb[2]:
+        return Level.PHONETIC  # Arabic or Hebrew letters: "زهرا" (zhr) is Zahra
     if JaroWinkler.normalized_similarity(a, b) >= 0.88 and min(len(a), len(b)) >= 4:
         return Level.FUZZY
     if _part_of(a, b):
@@ -296,7 +307,7 @@ def blocking_keys(token: str) -> frozenset[str]:
     m, n, s = phonetic(token)
     keys.add("m:" + m)
     keys.add("n:" + n)
-    if len(s) >= 3:
+    if len(s) >= 2:
         keys.add("s:" + s)
     if len(token) >= 3:
         keys.add("p:" + token[:3])

@@ -57,3 +57,25 @@ def test_blocking_reaches_as_far_as_the_scorer_calls_an_age_merely_off() -> None
     assert "13" in age_keys(guess, wide=True) and "13" not in age_keys(guess)
     small = profile(found(age_min=2, age_max=3))
     assert "6" not in age_keys(small, wide=True)
+
+
+def test_greek_is_read_as_it_is_said() -> None:
+    from matching.text import fold
+
+    assert fold("Μπέλλα") == "bella" and fold("Ντάνιελ") == "daniel"
+    assert fold("Γιουσούφ") == "yusuf" and fold("Πρίγια") == "priya"
+    assert fold("Αϊσα") == "aisa"  # the diaeresis keeps a and i apart
+    assert fold("Χριστίνα") == "christina" and fold("Χάρης") == "haris"
+    assert fold("ΕΥΑΓΓΕΛΙΑ") == "evangelia"
+
+
+def test_greek_names_meet_their_latin_forms() -> None:
+    for greek, latin in (("Ουίλιαμ", "William"), ("Γιώργος", "Giorgos"), ("Τζέιμς", "James")):
+        assert levels(missing(given_name=latin), found(given_name=greek))["name"] != "differ"
+
+
+def test_a_name_written_without_vowels_meets_its_skeleton() -> None:
+    for abjad, latin in (("زهرا", "Zahra"), ("שרה", "Sarah"), ("حسن", "Hassan")):
+        assert levels(missing(given_name=latin), found(given_name=abjad))["name"] == "phonetic"
+    # two Latin names with the same short skeleton are not made alike by this
+    assert levels(missing(given_name="Amira"), found(given_name="Omar"))["name"] == "differ"
