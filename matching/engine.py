@@ -46,6 +46,8 @@ DENSITY_FLOOR = 20
 # The crowd's mean place-and-time weight is shrunk towards nothing as if this many more
 # candidates had none: one or two candidates are no crowd (and a pair alone has none).
 CROWD_PRIOR = 5
+# Say that place and time say little (a fair) when the crowd term adds this much to the null
+CROWD_SAY = 1.5
 
 
 def crowd_of(where_when: list[float]) -> float:
@@ -345,7 +347,8 @@ class Matcher:
         plausible = [x.where_when for x in scored if x.plausible]
         if density is None:
             density = len(plausible)
-        null = self.null_mass(density, crowd_of(plausible))
+        crowd = crowd_of(plausible)
+        null = self.null_mass(density, crowd)
         # log of the denominator: exp(null) + sum of LR_j + tail, computed stably
         hi = max(scored[0].s, null)
         z = math.exp(null - hi) + sum(math.exp(x.s - hi) for x in scored)
@@ -366,6 +369,8 @@ class Matcher:
             rivals = sum(1 for x in scored[1:] if x.s >= scored[0].s - 1.0)
             if rivals:
                 out[0].explained.append(Reason.of("rivals", n=rivals))
+            if density >= DENSITY_FLOOR and self.crowd_weight * self.slope * crowd >= CROWD_SAY:
+                out[0].explained.append(Reason.of("crowded", n=round(density)))
         return self.decide(out, top)
 
     def rank(

@@ -85,6 +85,10 @@ ENGLISH: dict[str, str | Plural] = {
     "rivals": Plural(
         "{n} other open report fits nearly as well", "{n} other open reports fit nearly as well"
     ),
+    "crowded": Plural(
+        "{n} open report was here at this time: place and time say little",
+        "{n} open reports were here at this time: place and time say little",
+    ),
 }
 
 # The frequency note of a name agreed exactly when the name is rare: its own wording.

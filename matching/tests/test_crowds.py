@@ -187,3 +187,15 @@ def test_open_reports_from_days_before_count_less_as_look_alikes() -> None:
     same, later = index._density(f_same), index._density(f_later)
     assert same is not None and later is not None
     assert 0 < later < same
+
+
+def test_a_coordinator_is_told_when_place_and_time_say_little() -> None:
+    m = missing(given_name="Ximena", age_years=6, sex="female")
+    f = found(given_name="Ximena", age_min=5, age_max=7, sex="female")
+    at_a_fair = [m, *_strangers(40, km_north=0.2, hours_before=0)]
+    after_days = [m, *_strangers(40, km_north=30.0, hours_before=72)]
+    fair = M.rank_profiles(profile(f), [profile(r) for r in at_a_fair], density=41)
+    spread = M.rank_profiles(profile(f), [profile(r) for r in after_days], density=41)
+    said = "41 open reports were here at this time: place and time say little"
+    assert said in fair[0].reasons
+    assert not any("place and time say little" in r for r in spread[0].reasons)

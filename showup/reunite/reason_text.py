@@ -75,7 +75,15 @@ def _rivals(n: int) -> str:
     )
 
 
-PLURALS: dict[str, Callable[[int], str]] = {"rivals": _rivals}
+def _crowded(n: int) -> str:
+    return ngettext(
+        "{n} open report was here at this time: place and time say little",
+        "{n} open reports were here at this time: place and time say little",
+        n,
+    )
+
+
+PLURALS: dict[str, Callable[[int], str]] = {"rivals": _rivals, "crowded": _crowded}
 
 
 def template(key: str, count: int | None) -> str:
