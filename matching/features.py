@@ -416,14 +416,14 @@ _NAME_LABEL = {
 def _q_name(m: Profile, f: Profile) -> tuple[str, NameMatch | None]:
     if not m.given or not f.given:
         return "none", None
-    hit = best_match(list(f.given), list(m.given))
+    hit = best_match(f.given, m.given)
     return ("differ", None) if hit is None else (_NAME_LABEL[hit.level], hit)
 
 
 def _q_family(m: Profile, f: Profile) -> tuple[str, NameMatch | None]:
     if not m.family or not f.family:
         return "none", None
-    hit = best_match(list(f.family), list(m.family))
+    hit = best_match(f.family, m.family)
     if hit is None or hit.level <= Level.PREFIX:
         return "differ", None
     return ("same" if hit.level == Level.EXACT else "similar"), hit
