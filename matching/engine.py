@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import heapq
+import bisect
 import math
 from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from operator import itemgetter
+from itertools import compress, islice, repeat
+from operator import ge, itemgetter
 
 from matching import weights as W
 from matching.blocking import (
@@ -363,6 +364,22 @@ class Matcher:
         return ReportIndex(self, reports)
 
 
+def _most_shared(hits: Counter[int], n: int) -> list[tuple[int, int]]:
+    """`heapq.nlargest(n, hits.items(), key=itemgetter(1))` (ties in insertion order), or
+    every item when there are no more than n, found with passes that run in C: the n-th
+    largest count from the sorted counts, then the rows at or above it."""
+    if len(hits) <= n:
+        return list(hits.items())
+    counts = sorted(hits.values())
+    cut = counts[-n]
+    at_cut = n - (len(counts) - bisect.bisect_right(counts, cut))  # how many rows at `cut` fit
+    rows = list(compress(hits, map(ge, hits.values(), repeat(cut))))
+    above = [(r, c) for r in rows if (c := hits[r]) > cut]
+    above.sort(key=itemgetter(1), reverse=True)  # stable: ties stay in insertion order
+    above += islice(((r, cut) for r in rows if hits[r] == cut), at_cut)
+    return above
+
+
 def _cell_keys(p: Profile) -> list[str]:
     """The place-time-age cells a report is counted in (for `ReportIndex._density`)."""
     return [f"{c}|{a}" for c in place_keys(p, False) for a in age_keys(p)]
@@ -443,6 +460,7 @@ class ReportIndex:
         self._dead = 0
         self._freq = NameFreq()
         self._cells: Counter[str] = Counter()  # live reports per place-time-age cell
+        self._cell_sizes: Counter[str] = Counter()  # live reports per place-time cell, any age
         for r in reports:
             self.add(r)
 
@@ -464,6 +482,7 @@ class ReportIndex:
         self._row_of[report.id] = row
         self._freq.add(p)
         self._cells.update(_cell_keys(p))
+        self._cell_sizes.update(place_keys(p, False))
         postings = self._postings
         for k in index_keys(p):
             ids = postings.get(k)
@@ -481,6 +500,7 @@ class ReportIndex:
         if p is not None:
             self._freq.remove(p)
             self._cells.subtract(_cell_keys(p))
+            self._cell_sizes.subtract(place_keys(p, False))
         self._rows[row] = None
         self._flags[row] = 0
         self._dead += 1
@@ -531,11 +551,7 @@ class ReportIndex:
     def _shortlist(self, q: Profile) -> tuple[list[Profile], list[Profile], int]:
         """The reports worth scoring fully (most shared keys, then a cheap pre-score); a
         sample of the pre-scored ones left out, and how many were left out."""
-        hits = self._hits(q)
-        if len(hits) > PRESCORED:
-            top = heapq.nlargest(PRESCORED, hits.items(), key=itemgetter(1))
-        else:
-            top = list(hits.items())
+        top = _most_shared(self._hits(q), PRESCORED)
         flags = self._flags
         other_kind = 0 if q.report.kind == "missing" else _MISSING
         live = [(n, r) for r, n in top if (f := flags[r]) and (f & _MISSING) == other_kind]
@@ -634,6 +650,10 @@ class ReportIndex:
         cells = density_cells(q)
         if not cells:
             return None
+        # most cells around a query are empty: skipping them leaves the same sum (each term
+        # of an empty cell is 0.0), with a fraction of the lookups
+        sizes = self._cell_sizes
+        cells = [(c, w) for c, w in cells if sizes.get(c, 0) > 0]
         counts = self._cells
         n = 0.0
         for a in query_ages(q):
