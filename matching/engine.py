@@ -249,19 +249,20 @@ class Matcher:
     def _score_all(
         self, q: Profile, others: Iterable[Profile], freq: NameFreq | None
     ) -> list[_Scored]:
-        missing_side = q.report.kind == "missing"
-        by_field = self._by_field
+        q_kind = q.report.kind
+        missing_side = q_kind == "missing"
+        getters = [w.get for w in self._by_field]
         slope = self.slope
         use_tf = self.tf and freq is not None and freq.n >= TF_MIN_POOL
         out: list[_Scored] = []
         for o in others:
-            if o.report.kind == q.report.kind:
+            if o.report.kind == q_kind:
                 continue
             m, f = (q, o) if missing_side else (o, q)
             levels, ghit, fhit = quick_eval(m, f)
             total = 0.0
-            for w, lv in zip(by_field, levels, strict=True):
-                total += w.get(lv, 0.0)
+            for get, lv in zip(getters, levels, strict=True):
+                total += get(lv, 0.0)
             notes: list[tuple[str, str, int]] = []
             if use_tf:
                 assert freq is not None
@@ -279,7 +280,7 @@ class Matcher:
                     # already implies much of a shared language (Nguyen speaks vi)
                     c = min(freq.langs.get(x, 0) for x in m.languages & f.languages)
                     share = max(1, c) / freq.n
-                    lang_w = by_field[10].get("shared", 0.0)
+                    lang_w = getters[10]("shared", 0.0)
                     adj = max(LANG_LOW, min(LANG_HIGH, math.log(self.u_lang / share)))
                     if ghit is not None and ghit.level >= Level.PHONETIC:
                         adj -= NAME_LANG_OVERLAP * max(0.0, lang_w + adj)
