@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import heapq
+import bisect
 import math
 from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from operator import itemgetter
+from itertools import compress, islice, repeat
+from operator import ge, itemgetter
 
 from matching import weights as W
 from matching.blocking import (
@@ -26,7 +27,6 @@ from matching.features import (
     Profile,
     compare,
     profile,
-    quick_age,
     quick_eval,
     quick_levels,
 )
@@ -264,19 +264,20 @@ class Matcher:
     def _score_all(
         self, q: Profile, others: Iterable[Profile], freq: NameFreq | None
     ) -> list[_Scored]:
-        missing_side = q.report.kind == "missing"
-        by_field = self._by_field
+        q_kind = q.report.kind
+        missing_side = q_kind == "missing"
+        getters = [w.get for w in self._by_field]
         slope = self.slope
         use_tf = self.tf and freq is not None and freq.n >= TF_MIN_POOL
         out: list[_Scored] = []
         for o in others:
-            if o.report.kind == q.report.kind:
+            if o.report.kind == q_kind:
                 continue
             m, f = (q, o) if missing_side else (o, q)
             levels, ghit, fhit = quick_eval(m, f)
             total = 0.0
-            for w, lv in zip(by_field, levels, strict=True):
-                total += w.get(lv, 0.0)
+            for get, lv in zip(getters, levels, strict=True):
+                total += get(lv, 0.0)
             notes: list[tuple[str, str, int]] = []
             if use_tf:
                 assert freq is not None
@@ -294,14 +295,14 @@ class Matcher:
                     # already implies much of a shared language (Nguyen speaks vi)
                     c = min(freq.langs.get(x, 0) for x in m.languages & f.languages)
                     share = max(1, c) / freq.n
-                    lang_w = by_field[10].get("shared", 0.0)
+                    lang_w = getters[10]("shared", 0.0)
                     adj = max(LANG_LOW, min(LANG_HIGH, math.log(self.u_lang / share)))
                     if ghit is not None and ghit.level >= Level.PHONETIC:
                         adj -= NAME_LANG_OVERLAP * max(0.0, lang_w + adj)
                     total += adj
             plausible = levels[2] not in _FAR_AGE and levels[11] != "before_long"
             plausible = plausible and levels[12] != "implausible"
-            where_when = by_field[11].get(levels[11], 0.0) + by_field[12].get(levels[12], 0.0)
+            where_when = getters[11](levels[11], 0.0) + getters[12](levels[12], 0.0)
             out.append(_Scored(slope * total, o.report.id, o, notes, plausible, where_when))
         return out
 
@@ -387,6 +388,26 @@ class Matcher:
         return ReportIndex(self, reports)
 
 
+def _most_shared(hits: Counter[int], n: int) -> list[tuple[int, int]]:
+    """The n items of `hits` with the highest counts, the older row (lower number) first
+    among equal counts: `heapq.nlargest(n, hits.items(), key=lambda rc: (rc[1], -rc[0]))`,
+    found with passes that run in C (the n-th largest count from the sorted counts, then
+    the rows at or above it). Every item, in row order, when there are no more than n.
+
+    Never in the Counter's insertion order: that follows the order of the query's keys,
+    which come from sets and change with Python's hash seed."""
+    if len(hits) <= n:
+        return sorted(hits.items())
+    counts = sorted(hits.values())
+    cut = counts[-n]
+    at_cut = n - (len(counts) - bisect.bisect_right(counts, cut))  # how many rows at `cut` fit
+    rows = sorted(compress(hits, map(ge, hits.values(), repeat(cut))))
+    above = [(r, c) for r in rows if (c := hits[r]) > cut]
+    above.sort(key=itemgetter(1), reverse=True)  # stable: ties stay in row order
+    above += islice(((r, cut) for r in rows if hits[r] == cut), at_cut)
+    return above
+
+
 def _cell_keys(p: Profile) -> list[str]:
     """The place-time-age cells a report is counted in (for `ReportIndex._density`)."""
     return [f"{c}|{a}" for c in place_keys(p, False) for a in age_keys(p)]
@@ -403,6 +424,39 @@ def _frequency_note(lv: Level_, kind: str, count: int) -> Reason:
     if exact and reason.key in RARE_OF:
         return Reason(RARE_OF[reason.key], reason.args)
     return Reason.of("rare_note", reason=reason)
+
+
+# What the pre-score reads of every report, kept by the index in flat arrays indexed by row:
+# reading a few floats from one array is much cheaper than following a million scattered
+# Profile, ChildReport and float objects (most of a query's time at 1M reports went there).
+_FACTS = 5  # hours, lat, lon, age_lo, age_hi (NaN for None) per row in `_facts`
+_LIVE, _MISSING, _PLACED, _AGE_LO, _AGE_HI = 1, 2, 4, 8, 16  # bits of a row's flags
+_SEX_SHIFT = 5  # the sex code (_SEX_CODE) sits above the bits
+_SEX_CODE = {"": 0, "male": 1, "female": 2}
+_NAN = float("nan")
+
+
+def _row_facts(p: Profile) -> tuple[float, float, float, float, float]:
+    r = p.report
+    return (
+        p.hours,
+        _NAN if r.lat is None else r.lat,
+        _NAN if r.lon is None else r.lon,
+        _NAN if p.age_lo is None else p.age_lo,
+        _NAN if p.age_hi is None else p.age_hi,
+    )
+
+
+def _row_flags(p: Profile) -> int:
+    r = p.report
+    flags = _LIVE | (_MISSING if r.kind == "missing" else 0)
+    if r.lat is not None and r.lon is not None:
+        flags |= _PLACED
+    if p.age_lo is not None:
+        flags |= _AGE_LO
+    if p.age_hi is not None:
+        flags |= _AGE_HI
+    return flags | _SEX_CODE[p.sex] << _SEX_SHIFT
 
 
 class ReportIndex:
@@ -426,11 +480,14 @@ class ReportIndex:
     def __init__(self, matcher: Matcher, reports: Iterable[ChildReport] = ()) -> None:
         self._matcher = matcher
         self._rows: list[Profile | None] = []
+        self._facts = array("d")  # _FACTS floats per row (see _row_facts)
+        self._flags = bytearray()  # one byte per row (see _row_flags); 0: a dead row
         self._row_of: dict[str, int] = {}
         self._postings: dict[str, array[int]] = {}
         self._dead = 0
         self._freq = NameFreq()
         self._cells: Counter[str] = Counter()  # live reports per place-time-age cell
+        self._cell_sizes: Counter[str] = Counter()  # live reports per place-time cell, any age
         for r in reports:
             self.add(r)
 
@@ -447,9 +504,12 @@ class ReportIndex:
         p = profile(report)
         row = len(self._rows)
         self._rows.append(p)
+        self._facts.extend(_row_facts(p))
+        self._flags.append(_row_flags(p))
         self._row_of[report.id] = row
         self._freq.add(p)
         self._cells.update(_cell_keys(p))
+        self._cell_sizes.update(place_keys(p, False))
         postings = self._postings
         for k in index_keys(p):
             ids = postings.get(k)
@@ -467,7 +527,9 @@ class ReportIndex:
         if p is not None:
             self._freq.remove(p)
             self._cells.subtract(_cell_keys(p))
+            self._cell_sizes.subtract(place_keys(p, False))
         self._rows[row] = None
+        self._flags[row] = 0
         self._dead += 1
         if self._dead > 64 and self._dead * 3 > len(self._rows):
             self._compact()
@@ -476,17 +538,21 @@ class ReportIndex:
         """Renumber the live rows and drop dead rows from every posting list."""
         new_of = array("i", [-1]) * len(self._rows)
         rows: list[Profile | None] = []
+        facts, flags = array("d"), bytearray()
         for old, p in enumerate(self._rows):
             if p is not None:
                 new_of[old] = len(rows)
                 self._row_of[p.report.id] = len(rows)
                 rows.append(p)
+                facts.extend(self._facts[old * _FACTS : (old + 1) * _FACTS])
+                flags.append(self._flags[old])
         postings: dict[str, array[int]] = {}
         for k, ids in self._postings.items():
             kept = array("I", [new_of[r] for r in ids if new_of[r] >= 0])
             if kept:
                 postings[k] = kept
         self._rows, self._postings, self._dead = rows, postings, 0
+        self._facts, self._flags = facts, flags
 
     def _hits(self, q: Profile) -> Counter[int]:
         """Row -> weighted number of blocking keys shared with the query.
@@ -514,49 +580,78 @@ class ReportIndex:
     def _shortlist(self, q: Profile) -> tuple[list[Profile], list[Profile], int]:
         """The reports worth scoring fully (most shared keys, then a cheap pre-score); a
         sample of the pre-scored ones left out, and how many were left out."""
-        hits = self._hits(q)
-        rows = self._rows
-        # most shared keys first, the older report first among equals (never the hash order)
-        if len(hits) > PRESCORED:
-            top = heapq.nlargest(PRESCORED, hits.items(), key=lambda rn: (rn[1], -rn[0]))
-        else:
-            top = sorted(hits.items())
-        kind = q.report.kind
-        live = [(n, p) for r, n in top if (p := rows[r]) is not None and p.report.kind != kind]
+        top = _most_shared(self._hits(q), PRESCORED)
+        flags = self._flags
+        other_kind = 0 if q.report.kind == "missing" else _MISSING
+        live = [(n, r) for r, n in top if (f := flags[r]) and (f & _MISSING) == other_kind]
         if len(live) <= SCORED:
-            return [p for _, p in live], [], 0
+            return self._profiles(r for _, r in live), [], 0
+        pre = self._prescore(q, live)
+        pre.sort(reverse=True, key=itemgetter(0, 1))
+        rest = pre[SCORED:]
+        sample = rest[:: max(1, len(rest) // TAIL_SAMPLE)][:TAIL_SAMPLE]
+        return (
+            self._profiles(r for _, _, r in pre[:SCORED]),
+            self._profiles(r for _, _, r in sample),
+            len(rest),
+        )
+
+    def _profiles(self, rows: Iterable[int]) -> list[Profile]:
+        return [p for r in rows if (p := self._rows[r]) is not None]
+
+    def _prescore(self, q: Profile, live: list[tuple[int, int]]) -> list[tuple[float, int, int]]:
+        """(cheap score on shared keys, age, sex, place and time, position, row) of each
+        (shared keys, row) of `live`; read from the flat row arrays, not the profiles."""
         w = self._matcher.field_weight
-        age_w = {lv: w("age", lv) for lv in ("in", "near", "off", "far", "none")}
+        w_in, w_near, w_off, w_far, w_none = (
+            w("age", lv) for lv in ("in", "near", "off", "far", "none")
+        )
         sex_same, sex_differ = w("sex", "same"), w("sex", "differ")
         implausible = w("place", "implausible")
-        q_missing = kind == "missing"
-        q_sex, q_lo, q_hi, q_h = q.sex, q.age_lo, q.age_hi, q.hours
-        q_lat, q_lon = q.report.lat, q.report.lon
-        pre: list[tuple[float, int, Profile]] = []
-        for i, (n, o) in enumerate(live):
+        q_missing = q.report.kind == "missing"
+        q_h, q_lat, q_lon, q_lo, q_hi = _row_facts(q)
+        q_f = _row_flags(q)
+        q_sex = q_f >> _SEX_SHIFT
+        q_aged = q_f & _AGE_LO and q_f & _AGE_HI
+        q_placed = q_f & _PLACED
+        # flat-earth distance is close enough to spot the implausible
+        cos_lat = math.cos(math.radians(q_lat)) if q_placed and math.isfinite(q_lat) else _NAN
+        facts, flags, sqrt = self._facts, self._flags, math.sqrt
+        pre: list[tuple[float, int, int]] = []
+        for i, (n, r) in enumerate(live):
             s = 0.45 * n
-            if q_sex and o.sex:
-                s += sex_same if q_sex == o.sex else sex_differ
-            if q_lo is not None and q_hi is not None and o.age_lo is not None:
-                m, f = (q, o) if q_missing else (o, q)
-                s += age_w[quick_age(m, f)]
-            hours = abs(o.hours - q_h)
+            f = flags[r]
+            o_sex = f >> _SEX_SHIFT
+            if q_sex and o_sex:
+                s += sex_same if q_sex == o_sex else sex_differ
+            at = r * _FACTS
+            if q_aged and f & _AGE_LO:
+                if not f & _AGE_HI:
+                    s += w_none
+                else:
+                    lo, hi = facts[at + 3], facts[at + 4]
+                    m_lo, m_hi, f_lo, f_hi = (
+                        (q_lo, q_hi, lo, hi) if q_missing else (lo, hi, q_lo, q_hi)
+                    )
+                    # the gap of features.quick_age, inlined: this loop runs 300 times a query
+                    gap = max(0.0, f_lo - m_hi, m_lo - f_hi)
+                    if gap == 0:
+                        s += w_in
+                    else:
+                        g = gap / (1.0 + 0.08 * max(m_hi, f_hi))
+                        s += w_near if g <= 0.8 else (w_off if g <= 1.8 else w_far)
+            hours = abs(facts[at] - q_h)
             s -= 0.25 * min(hours / 24.0, 8.0)
-            lat, lon = o.report.lat, o.report.lon
-            if q_lat is not None and q_lon is not None and lat is not None and lon is not None:
-                # flat-earth distance is close enough to spot the implausible
-                dy = (lat - q_lat) * 111.0
-                dx = (lon - q_lon) * 111.0 * math.cos(math.radians(q_lat))
-                km = math.sqrt(dx * dx + dy * dy)
+            if q_placed and f & _PLACED:
+                dy = (facts[at + 1] - q_lat) * 111.0
+                dx = (facts[at + 2] - q_lon) * 111.0 * cos_lat
+                km = sqrt(dx * dx + dy * dy)
                 if km <= 1.5 + 1.5 * hours:
                     s += 1.5
                 elif km > (60.0 if hours <= 24 else 80.0) * 1.2:
                     s += implausible
-            pre.append((s, i, o))
-        pre.sort(reverse=True, key=itemgetter(0, 1))
-        rest = pre[SCORED:]
-        sample = rest[:: max(1, len(rest) // TAIL_SAMPLE)][:TAIL_SAMPLE]
-        return [o for _, _, o in pre[:SCORED]], [o for _, _, o in sample], len(rest)
+            pre.append((s, i, r))
+        return pre
 
     def candidates(self, query: ChildReport, limit: int = SCORED) -> list[str]:
         """Ids of the indexed reports worth scoring for `query`, most promising first."""
@@ -584,6 +679,10 @@ class ReportIndex:
         cells = density_cells(q)
         if not cells:
             return None
+        # most cells around a query are empty: skipping them leaves the same sum (each term
+        # of an empty cell is 0.0), with a fraction of the lookups
+        sizes = self._cell_sizes
+        cells = [(c, w) for c, w in cells if sizes.get(c, 0) > 0]
         counts = self._cells
         n = 0.0
         for a in query_ages(q):

@@ -448,14 +448,14 @@ _NAME_LABEL = {
 def _q_name(m: Profile, f: Profile) -> tuple[str, NameMatch | None]:
     if not m.given or not f.given:
         return "none", None
-    hit = best_match(list(f.given), list(m.given))
+    hit = best_match(f.given, m.given)
     return ("differ", None) if hit is None else (_NAME_LABEL[hit.level], hit)
 
 
 def _q_family(m: Profile, f: Profile) -> tuple[str, NameMatch | None]:
     if not m.family or not f.family:
         return "none", None
-    hit = best_match(list(f.family), list(m.family))
+    hit = best_match(f.family, m.family)
     if hit is None or hit.level <= Level.PREFIX:
         return "differ", None
     return ("same" if hit.level == Level.EXACT else "similar"), hit
@@ -482,18 +482,23 @@ def _q_style(a: frozenset[str], b: frozenset[str]) -> str:
 
 
 def _q_clothing(m: Profile, f: Profile) -> tuple[str, str]:
-    if not m.garments or not f.garments:
+    mg, fg = m.garments, f.garments
+    if not mg or not fg:
         return "none", "none"
     n = k = 0
     used: set[int] = set()
-    for g in f.garments:
+    for g in fg:
         best_j = -1
         best_rank = -1
-        for j, h in enumerate(m.garments):
+        for j, h in enumerate(mg):
             if j in used or not same_garment(g, h):
                 continue
-            agree = colours_agree(g.colours, h.colours)
-            rank = 2 if agree else (1 if agree is None else 0)
+            # colours_agree: True -> 2, None -> 1, False -> 0
+            a, b = g.colours, h.colours
+            if not a or not b:
+                rank = 1
+            else:
+                rank = 2 if not a.isdisjoint(b) or "multi" in a or "multi" in b else 0
             if rank > best_rank:
                 best_j, best_rank = j, rank
         if best_j < 0:
@@ -526,11 +531,13 @@ def quick_eval(
         height = "close" if d <= 6 else ("near" if d <= 15 else "far")
     sex = "none" if not m.sex or not f.sex else ("same" if m.sex == f.sex else "differ")
     cl, cc = _q_clothing(m, f)
-    carrying = "none" if not m.items or not f.items else ("same" if m.items & f.items else "differ")
-    if not m.languages or not f.languages:
-        lang = "one" if (m.languages or f.languages) else "none"
+    mi, fi = m.items, f.items
+    carrying = "none" if not mi or not fi else ("differ" if mi.isdisjoint(fi) else "same")
+    ml, fl = m.languages, f.languages
+    if not ml or not fl:
+        lang = "one" if (ml or fl) else "none"
     else:
-        lang = "shared" if m.languages & f.languages else "differ"
+        lang = "differ" if ml.isdisjoint(fl) else "shared"
     hours = f.hours - m.hours
     km = km_between(m.report, f.report)
     name, given_hit = _q_name(m, f)

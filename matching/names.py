@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
@@ -222,10 +223,16 @@ def _vowelless(token: str) -> bool:
     return len(token) >= 2 and not any(c in "aeiou" for c in token)
 
 
+@lru_cache(maxsize=65536)
+def _nicknames(token: str) -> frozenset[str]:
+    # cached: a ranking compares thousands of token pairs, most of them seen for the first time
+    return frozenset(_NICK.nicknames_of(token))
+
+
 def _nick_related(a: str, b: str) -> bool:
     if canon(a) & canon(b):
         return True
-    return a in _NICK.nicknames_of(b) or b in _NICK.nicknames_of(a)
+    return a in _nicknames(b) or b in _nicknames(a)
 
 
 def _part_of(a: str, b: str) -> bool:
@@ -265,7 +272,7 @@ class NameMatch:
     known: str  # the token it met on the other side
 
 
-def best_match(left: list[str], right: list[str]) -> NameMatch | None:
+def best_match(left: Sequence[str], right: Sequence[str]) -> NameMatch | None:
     """The strongest agreement between any token of `left` and any of `right`."""
     best: NameMatch | None = None
     for a in left:

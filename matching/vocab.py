@@ -629,9 +629,15 @@ def _piece_garments(piece: str) -> tuple[Garment, ...]:
     return tuple(out)
 
 
+# _NEAR as ordered pairs: a tuple lookup, no frozenset built per comparison (hot path)
+_NEAR_PAIRS = frozenset(
+    (a, b) for pair in _NEAR if len(pair) == 2 for a in pair for b in pair if a != b
+)
+
+
 def same_garment(a: Garment, b: Garment) -> bool:
     """Whether two garments can be the same piece of clothing."""
-    return a.category == b.category or frozenset((a.category, b.category)) in _NEAR
+    return a.category == b.category or (a.category, b.category) in _NEAR_PAIRS
 
 
 def colours_agree(a: frozenset[str], b: frozenset[str]) -> bool | None:

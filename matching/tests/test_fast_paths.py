@@ -7,14 +7,18 @@
 
 from __future__ import annotations
 
+import heapq
 import math
+from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matching import ChildReport, Matcher
-from matching.features import FIELDS, compare, profile, quick_levels
+from matching.engine import _most_shared
+from matching.features import FIELDS, Profile, compare, profile, quick_age, quick_levels
 from matching.schema import _validator, schema_ok, validation_error
 
 from .helpers import found, missing
@@ -178,3 +182,78 @@ def test_index_agrees_with_a_linear_scan() -> None:
         assert [c.other_id for c in index.rank(q, top=3)][:1] == [c.other_id for c in linear][:1]
         if linear:
             assert index.rank(q, top=3)[0].reasons == linear[0].reasons
+
+
+# ---- the index's hot path: shared-key counts and pre-score ----------------------------------
+
+
+@given(st.lists(st.integers(1, 6), max_size=60), st.integers(1, 20))
+def test_most_shared_equals_heapq_nlargest(counts: list[int], n: int) -> None:
+    hits = Counter({row * 7 % 101: c for row, c in enumerate(counts)})
+    if len(hits) > n:
+        expected = heapq.nlargest(n, hits.items(), key=lambda rc: (rc[1], -rc[0]))
+    else:
+        expected = sorted(hits.items())
+    assert _most_shared(hits, n) == expected
+
+
+def _reference_prescore(q: Profile, o: Profile, shared: int) -> float:
+    """The pre-score computed from the profiles (how the index computed it before it kept
+    the flat per-row arrays)."""
+    w = M.field_weight
+    s = 0.45 * shared
+    if q.sex and o.sex:
+        s += w("sex", "same") if q.sex == o.sex else w("sex", "differ")
+    if q.age_lo is not None and q.age_hi is not None and o.age_lo is not None:
+        m, f = (q, o) if q.report.kind == "missing" else (o, q)
+        s += w("age", quick_age(m, f))
+    hours = abs(o.hours - q.hours)
+    s -= 0.25 * min(hours / 24.0, 8.0)
+    q_lat, q_lon, lat, lon = q.report.lat, q.report.lon, o.report.lat, o.report.lon
+    if q_lat is not None and q_lon is not None and lat is not None and lon is not None:
+        dy = (lat - q_lat) * 111.0
+        dx = (lon - q_lon) * 111.0 * math.cos(math.radians(q_lat))
+        km = math.sqrt(dx * dx + dy * dy)
+        if km <= 1.5 + 1.5 * hours:
+            s += 1.5
+        elif km > (60.0 if hours <= 24 else 80.0) * 1.2:
+            s += w("place", "implausible")
+    return s
+
+
+def _mixed_pool(n: int) -> list[ChildReport]:
+    """Reports with and without age, sex, coordinates, far and near, hours and days apart."""
+    out = []
+    for i in range(n):
+        kw: dict[str, Any] = {"id": f"M-{i}", "given_name": "Ana"}
+        if i % 4:
+            kw["age_years"] = i % 16
+        if i % 3:
+            kw["sex"] = "female" if i % 2 else "male"
+        kw["lat"], kw["lon"] = 34.0 + (i % 9) * 0.3, -118.0 - (i % 5) * 0.2
+        kw["time"] = f"2026-06-{1 + i % 9:02d}T{i % 24:02d}:00:00-07:00"
+        r = missing(**kw)
+        if i % 11 == 0:  # a guardian who only typed an address
+            r = replace(r, lat=None, lon=None)
+        out.append(r)
+    return out
+
+
+def test_prescore_from_the_row_arrays_equals_the_profiles_after_compaction() -> None:
+    pool = _mixed_pool(400)
+    index = M.build_index(pool)
+    for r in pool[::3]:  # enough dead rows to compact the arrays
+        index.remove(r.id)
+    queries = [
+        found(given_name="Ana", age_min=4, age_max=7, sex="female"),
+        found(given_name="Ana", sex="male", time="2026-06-05T09:00:00-07:00"),
+        replace(found(given_name="Ana", age_min=9, age_max=12), lat=None, lon=None),
+        found(given_name="Ana", age_min=1, age_max=15, lat=35.1, lon=-118.5),
+    ]
+    rows = [(r, p) for r, p in enumerate(index._rows) if p is not None]
+    assert len(rows) == len(index) < len(pool)
+    for fq in queries:
+        q = profile(fq)
+        live = [(i % 5, r) for i, (r, _) in enumerate(rows)]
+        got = [s for s, _, _ in index._prescore(q, live)]
+        assert got == [_reference_prescore(q, p, i % 5) for i, (_, p) in enumerate(rows)]
