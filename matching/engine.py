@@ -22,6 +22,8 @@ from matching.blocking import (
 )
 from matching.candidate import Candidate
 from matching.features import (
+    AGE_ERROR_GROWTH,
+    AGE_OFF_UNITS,
     FIELDS,
     Level_,
     Profile,
@@ -638,8 +640,8 @@ class ReportIndex:
                     if gap == 0:
                         s += w_in
                     else:
-                        g = gap / (1.0 + 0.08 * max(m_hi, f_hi))
-                        s += w_near if g <= 0.8 else (w_off if g <= 1.8 else w_far)
+                        g = gap / (1.0 + AGE_ERROR_GROWTH * max(m_hi, f_hi))
+                        s += w_near if g <= 0.8 else (w_off if g <= AGE_OFF_UNITS else w_far)
             hours = abs(facts[at] - q_h)
             s -= 0.25 * min(hours / 24.0, 8.0)
             if q_placed and f & _PLACED:
