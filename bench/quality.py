@@ -96,8 +96,9 @@ def cross_validate() -> dict[str, float]:
     syn = [scene_set(kind, n_m, n_f, seed=FIT_SEED) for kind, n_m, n_f in SCENES]
     for k in range(2):
         # field weights from the other half; the posterior's slope and null mass too, on
-        # that half with the synthetic fitting scenes (bench/calibrate.py, density power
-        # and match threshold as shipped), so no figure of this half is fitted on itself
+        # that half with the synthetic fitting scenes (bench/calibrate.py; density power,
+        # crowd weight and match threshold as shipped), so no figure of this half is fitted
+        # on itself
         w, _, _ = fit(pairs, ds.truth, folds[1 - k])
         matcher = Matcher(weights=w)
         half = DevSet(ds.missing, [by_id[f] for f in folds[1 - k]], ds.truth)
@@ -196,10 +197,10 @@ def write_doc(
         "",
         "Reproduce everything below: `.venv/bin/python bench/quality.py`.",
         "",
-        "Field weights are fitted on this set (bench/fit_weights.py); the posterior's slope",
-        "and null mass on this set together with synthetic scenes (bench/calibrate.py, seed",
-        "101), its density power and the match threshold chosen so that held-out scenes",
-        "(seed 202) keep their precision.",
+        "Field weights are fitted on this set (bench/fit_weights.py); the posterior's slope,",
+        "null mass, density power and crowd weight on this set together with synthetic",
+        "scenes (`bench/calibrate.py --mixed 0`, seed 101); the match threshold (0.95) set by",
+        "hand so that held-out scenes (seed 202) and towns keep their precision.",
         "",
         "| figure | shipped weights (fitted on this set) | 2-fold cross-validation |",
         "|---|---|---|",
