@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
+from typing import Any
 
 import jellyfish
 from nicknames import NickNamer
@@ -290,13 +292,43 @@ def best_match(left: Sequence[str], right: Sequence[str]) -> NameMatch | None:
 
 
 def name_tokens(*texts: str) -> list[str]:
-    """Folded tokens of several name fields, without duplicates, in order."""
+    """Folded tokens of several name fields, without duplicates, in order; a name written
+    in kanji also gives its Japanese reading."""
     out: list[str] = []
     for t in texts:
-        for tok in tokens(t):
+        for tok in (*tokens(t), *japanese_reading(t)):
             if tok not in out:
                 out.append(tok)
     return out
+
+
+_KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_KAKASI: Any = None
+
+
+@lru_cache(maxsize=65536)
+def japanese_reading(text: str) -> tuple[str, ...]:
+    """The Japanese reading of a name written with kanji, as romanised names are written
+    ("洋介" -> yosuke, "池田" -> ikeda): anyascii reads every ideograph as Chinese (yang jie),
+    which never meets the child's name as a Japanese officer or parent writes it. Long
+    vowels are written short (Yōsuke, Yosuke). Empty for text without kanji.
+
+    pykakasi's dictionaries take about 120 MiB, so they are loaded on the first kanji."""
+    global _KAKASI
+    if not _KANJI.search(text):
+        return ()
+    if _KAKASI is None:
+        import pykakasi
+
+        _KAKASI = pykakasi.kakasi()
+    reading = "".join(part["hepburn"] for part in _KAKASI.convert(text)).replace("'", "")
+    return tuple(_short_vowels(tok) for tok in tokens(reading))
+
+
+def _short_vowels(token: str) -> str:
+    for long_, short in (("ou", "o"), ("oo", "o"), ("uu", "u")):
+        token = token.replace(long_, short)
+    return token
 
 
 @lru_cache(maxsize=65536)

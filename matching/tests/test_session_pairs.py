@@ -79,3 +79,11 @@ def test_a_name_written_without_vowels_meets_its_skeleton() -> None:
         assert levels(missing(given_name=latin), found(given_name=abjad))["name"] == "phonetic"
     # two Latin names with the same short skeleton are not made alike by this
     assert levels(missing(given_name="Amira"), found(given_name="Omar"))["name"] == "differ"
+
+
+def test_a_name_in_kanji_meets_its_japanese_reading() -> None:
+    for kanji, latin in (("洋介", "Yosuke"), ("桃子", "Momoko"), ("健一", "Kenichi")):
+        assert levels(missing(given_name=latin), found(given_name=kanji))["name"] == "exact"
+    assert levels(missing(family_name="Ikeda"), found(family_name="池田"))["family"] == "same"
+    # Chinese names keep their Chinese reading
+    assert levels(missing(given_name="Zhang Wei"), found(given_name="张伟"))["name"] == "exact"
