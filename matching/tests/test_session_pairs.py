@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from matching import Matcher
 from matching.features import profile
+from matching.names import name_tokens
 from matching.vocab import garments
 
 from .helpers import found, missing
@@ -87,3 +91,14 @@ def test_a_name_in_kanji_meets_its_japanese_reading() -> None:
     assert levels(missing(family_name="Ikeda"), found(family_name="池田"))["family"] == "same"
     # Chinese names keep their Chinese reading
     assert levels(missing(given_name="Zhang Wei"), found(given_name="张伟"))["name"] == "exact"
+
+
+_SCRIPTS = st.sampled_from(
+    [*"洋介桃子池田王芳Μπέλλαϊΐΰουγιχ ", "\u0308", "\u0301", *map(chr, range(0x3400, 0x3410))]
+)
+
+
+@settings(max_examples=300, deadline=None)  # the first kanji loads pykakasi's dictionaries
+@given(st.one_of(st.text(max_size=20), st.text(alphabet=_SCRIPTS, max_size=12)))
+def test_any_name_folds_to_plain_ascii_words(text: str) -> None:
+    assert all(t.isascii() and t.isalnum() for t in name_tokens(text))
