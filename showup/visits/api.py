@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
 from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
@@ -64,10 +65,12 @@ def _request(user: User, pk: int) -> VisitRequest:
 
 
 def _visit(user: User, pk: int) -> Visit:
-    found = selectors.visible_visits(user).filter(pk=pk).first()
-    if found is None:
-        raise HttpError(404, "Not found")
-    return found
+    try:
+        return selectors.access_visit_by_id(user, pk)
+    except PermissionDenied:
+        raise HttpError(403, "A guest officer cannot act on this visit.") from None
+    except Http404:
+        raise HttpError(404, "Not found") from None
 
 
 def _request_out(pk: int) -> RequestOut:
@@ -234,9 +237,11 @@ def propose_slot(request: HttpRequest, request_id: int, payload: SlotIn) -> Any:
 
 @router.get("/visits", response={200: list[VisitOut], **ERRORS}, summary="List visits")
 def list_visits(request: HttpRequest) -> Any:
-    """An officer's own visits, a partner's organisation's, or (coordinators) the agency's."""
+    """An officer's own visits and those they join as a guest officer (their id is then in
+    `guests[].officer_id`; they cannot act on them), a partner's organisation's, or
+    (coordinators) the agency's."""
     user = _user(request)
-    qs = selectors.visible_visits(user).prefetch_related("guests", "mementos").order_by("start")
+    qs = selectors.readable_visits(user).prefetch_related("guests", "mementos").order_by("start")
     return [VisitOut.of(v) for v in qs[:1000]]
 
 
@@ -271,7 +276,7 @@ def _act(
 ) -> Any:
     user = _user(request)
     visit = _visit(user, visit_id)
-    partner_action = action in ("accept", "decline")
+    partner_action = action in ("accept", "decline", "withdraw")
     allowed = (
         selectors.is_partner(user)
         if partner_action
@@ -284,6 +289,8 @@ def _act(
             services.slot_accept(visit=visit, actor=user)
         elif action == "decline":
             services.slot_decline(visit=visit, actor=user)
+        elif action == "withdraw":
+            services.slot_withdraw_acceptance(visit=visit, actor=user)
         elif action == "start":
             services.visit_start(visit=visit, actor=user)
         elif action == "interrupt":
@@ -324,6 +331,18 @@ def accept_slot(request: HttpRequest, visit_id: int) -> Any:
 )
 def decline_slot(request: HttpRequest, visit_id: int) -> Any:
     return _act(request, visit_id, "decline")
+
+
+@router.post(
+    "/visits/{visit_id}/withdraw",
+    response={200: VisitOut, **ERRORS},
+    summary="Withdraw the acceptance of a slot (partner)",
+)
+def withdraw_acceptance(request: HttpRequest, visit_id: int) -> Any:
+    """Until the visit starts: the visit is proposed again (the officers' time stays held)
+    and waits for the partner to accept or decline; the coordinators and officers are told.
+    Once started, completed or cancelled: 409 `bad_state`."""
+    return _act(request, visit_id, "withdraw")
 
 
 @router.post(

@@ -3,7 +3,8 @@
 A feed leaves showup for phones and third-party calendar services, so it never carries the
 child's name, age, interests or anything the partner wrote about them: only the organisation,
 the place, the officer, the time, the rules visitors must follow, and a link back into showup
-(where viewing the child's details is access-checked and audited).
+(where viewing the child's details is access-checked and audited). An officer's feed also has
+the visits they join as a guest officer, marked as such, with exactly the same content.
 """
 
 from __future__ import annotations
@@ -54,7 +55,13 @@ def _summary(visit: Visit, viewer: User) -> str:
         prefix = _("Officer visit")
     if selectors.is_partner(viewer):
         return f"{prefix}: {visit.officer.display_name()}"
+    if _as_guest(visit, viewer):
+        return _("%(kind)s (as a guest): %(org)s") % {"kind": prefix, "org": org}
     return f"{prefix}: {org}"
+
+
+def _as_guest(visit: Visit, viewer: User) -> bool:
+    return selectors.is_officer(viewer) and visit.officer_id != viewer.pk
 
 
 def event_for(visit: Visit, viewer: User) -> Event:
@@ -74,6 +81,8 @@ def event_for(visit: Visit, viewer: User) -> Event:
         _("Officer: %(name)s") % {"name": visit.officer.display_name()},
         *rules_summary(request),
     ]
+    if _as_guest(visit, viewer):
+        lines.insert(2, _("You come along as a guest officer."))
     if guests:
         lines.append(_("Guests: %(list)s") % {"list": ", ".join(guests)})
     lines.append(_("Details (sign-in needed): %(link)s") % {"link": link})

@@ -157,6 +157,49 @@ def slot_accepted(visit: Visit) -> None:
     _notify([visit.officer], text, reverse("visits:my_day"))
 
 
+def _officers_of(visit: Visit) -> list[User]:
+    """The visit's officer and any guest officers still active."""
+    guests = visit.guests.filter(officer__isnull=False, officer__is_active=True)
+    return [visit.officer, *(g.officer for g in guests.select_related("officer") if g.officer)]
+
+
+def slot_acceptance_withdrawn(visit: Visit) -> None:
+    """The partner took back an acceptance: the coordinators and the officers (guests too)
+    learn the visit is not confirmed any more, in-app and by email."""
+    request = visit.request
+    coordinators = _coordinators(request.agency_id)
+    officers = _officers_of(visit)
+    with translation.override(settings.LANGUAGE_CODE):
+        values = _values(request, visit)
+        text = (
+            _(
+                "%(org)s withdrew their acceptance of visit %(ref)s (%(when)s with %(officer)s): "
+                "it is not confirmed any more and waits for them again."
+            )
+            % values
+        )
+        subject = _("Visit %(ref)s is not confirmed any more") % values
+        body = "\n\n".join(
+            [
+                text,
+                _("Details: %(link)s") % {"link": _absolute(_url(request))},
+                _(
+                    "For the child's privacy this email carries no personal details; they are in "
+                    "showup."
+                ),
+            ]
+        )
+    _notify(coordinators, text, _url(request))
+    _notify(officers, text, reverse("visits:my_day"))
+    _email_after_commit(
+        coordinators + officers,
+        subject,
+        body,
+        event="slot_withdrawn",
+        agency_id=request.agency_id,
+    )
+
+
 def slot_declined(visit: Visit) -> None:
     request = visit.request
     with translation.override(settings.LANGUAGE_CODE):

@@ -3,6 +3,8 @@
 A request or visit the user may not see answers exactly like one that does not exist (404).
 Partner staff see only their organisation's requests; officers see the agency's queue and
 their own visits; coordinators see everything in their agency; other agencies see nothing.
+An officer booked as a guest on another officer's visit sees it on "My day" and in their
+calendar feed, marked as a guest, but only the visit's own officer acts on it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
@@ -25,6 +28,7 @@ from showup.visits.models import (
     Place,
     Shift,
     Visit,
+    VisitGuest,
     VisitQuerySet,
     VisitRequest,
     VisitRequestQuerySet,
@@ -126,32 +130,62 @@ def visible_visits(user: User) -> VisitQuerySet:
     return qs.none()
 
 
+def led_or_guested_by(officer: User) -> Q:
+    """Visits the officer leads, or joins as a guest officer. A subquery, not a join, so a visit
+    is never returned twice."""
+    as_guest = VisitGuest.objects.filter(officer=officer).values("visit_id")
+    return Q(officer=officer) | Q(pk__in=as_guest)
+
+
+def readable_visits(user: User) -> VisitQuerySet:
+    """Visits a user may see in their own day and calendar: those they may act on, plus (for
+    an officer) those they join as a guest. Guests read only: actions use visible_visits."""
+    if not is_officer(user):
+        return visible_visits(user)
+    return Visit.objects.select_related(
+        "request", "request__partner_org", "officer", "return_of"
+    ).filter(led_or_guested_by(user), request__agency_id=user.agency_id or 0)
+
+
+def mark_guest_of(visits: Iterable[Visit], user: User) -> None:
+    """Set `as_guest` on each visit: True when the user comes along as a guest officer rather
+    than leading it (the page then shows a "Guest" label and no buttons)."""
+    officer = is_officer(user)
+    for v in visits:
+        setattr(v, "as_guest", officer and v.officer_id != user.pk)  # noqa: B010
+
+
 def access_visit_by_id(user: User, pk: int) -> Visit:
     found = visible_visits(user).filter(pk=pk).first()
     if found is None:
+        if readable_visits(user).filter(pk=pk).exists():
+            # A guest officer sees the visit on their day, but only its officer acts on it.
+            raise PermissionDenied
         # An officer may see another officer's visit on the agency queue, but not act on it.
         raise Http404("No such visit")
     return found
 
 
 def my_day(officer: User, *, now: datetime | None = None) -> tuple[list[Visit], list[Visit]]:
-    """Today's visits, and those coming up in the next two weeks."""
+    """Today's visits, and those coming up in the next two weeks: those the officer leads and
+    those they join as a guest (marked `as_guest`)."""
     now = now or timezone.now()
     day_start = timezone.make_aware(datetime.combine(timezone.localdate(now), time.min))
     day_end = day_start + timedelta(days=1)
     qs = (
-        Visit.objects.filter(officer=officer)
+        readable_visits(officer)
         .exclude(status__in=[Visit.Status.DECLINED, Visit.Status.CANCELLED])
         .filter(
             Q(end__gte=day_start, start__lt=now + MY_DAY_AHEAD) | Q(status=Visit.Status.IN_PROGRESS)
         )
-        .select_related("request", "request__partner_org", "return_of")
         .prefetch_related("guests", "mementos")
         .order_by("start")
     )
+    visits = list(qs)
+    mark_guest_of(visits, officer)
     today: list[Visit] = []
     later: list[Visit] = []
-    for visit in qs:
+    for visit in visits:
         (today if visit.start < day_end else later).append(visit)
     return today, later
 
@@ -240,9 +274,10 @@ def attach_given(visits: Iterable[Visit]) -> None:
 
 
 def feed_visits(user: User) -> VisitQuerySet:
-    """What a user's calendar shows: booked and past visits, not declined or cancelled ones."""
+    """What a user's calendar shows: booked and past visits, not declined or cancelled ones;
+    for an officer, also the visits they join as a guest."""
     return (
-        visible_visits(user)
+        readable_visits(user)
         .exclude(status__in=[Visit.Status.DECLINED, Visit.Status.CANCELLED])
         .prefetch_related("guests")
         .order_by("start")

@@ -372,6 +372,29 @@ def slot_accept(*, visit: Visit, actor: User) -> Visit:
     return visit
 
 
+STARTED_STATUSES = (VStatus.IN_PROGRESS, VStatus.INTERRUPTED, VStatus.COMPLETED)
+
+
+@transaction.atomic
+def slot_withdraw_acceptance(*, visit: Visit, actor: User) -> Visit:
+    """The partner takes back their acceptance before the visit starts: the slot is proposed
+    again (still holding the officers' time) and waits for them to accept or decline."""
+    visit = _lock_visit(visit)
+    if visit.status in STARTED_STATUSES:
+        raise VisitError(
+            "bad_state",
+            _("This visit has already started; its acceptance can no longer be withdrawn."),
+        )
+    _require(visit, VStatus.SCHEDULED)
+    visit.status = VStatus.PROPOSED
+    visit.accepted_at = None
+    visit.save(update_fields=["status", "accepted_at"])
+    VisitRequest.objects.filter(pk=visit.request_id).update(status=Status.PROPOSED)
+    audit("visits.slot.withdrawn", actor=actor, obj=visit, request=visit.request_id)
+    notify.slot_acceptance_withdrawn(visit)
+    return visit
+
+
 @transaction.atomic
 def slot_decline(*, visit: Visit, actor: User) -> Visit:
     """The partner cannot take this time; the request goes back to the coordinator."""

@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern] = [
     path("place/", views.place_edit, name="place"),
     path("slots/<int:pk>/accept/", views.slot_accept, name="slot_accept"),
     path("slots/<int:pk>/decline/", views.slot_decline, name="slot_decline"),
+    path("slots/<int:pk>/withdraw/", views.slot_withdraw, name="slot_withdraw"),
     # coordinator (officers read the queue)
     path("queue/", views.queue, name="queue"),
     path("requests/<int:pk>/", views.request_detail, name="request_detail"),

@@ -194,6 +194,26 @@ def slot_decline(request: HttpRequest, user: User, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
+def slot_withdraw(request: HttpRequest, user: User, pk: int) -> HttpResponse:
+    """The partner takes back an acceptance before the visit starts."""
+    visit = selectors.access_visit_by_id(user, pk)
+    _need(selectors.is_partner(user))
+    try:
+        services.slot_withdraw_acceptance(visit=visit, actor=user)
+        messages.success(
+            request,
+            _(
+                "Acceptance withdrawn: the unit has been told. The time is still held for you; "
+                "accept it again or tell us you cannot take it."
+            ),
+        )
+    except VisitError as exc:
+        messages.error(request, exc.message)
+    return redirect("visits:request_detail", visit.request_id)
+
+
+@staff_required
+@require_POST
 def request_cancel(request: HttpRequest, user: User, pk: int) -> HttpResponse:
     visit_request = selectors.access_request_by_id(user, pk)
     _need(selectors.is_partner(user) or selectors.is_coordinator(user))

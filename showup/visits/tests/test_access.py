@@ -211,6 +211,19 @@ VIEWS: list[tuple[str, str | None, str, dict[str, str | int]]] = [
         },
     ),
     (
+        "visits:slot_withdraw",
+        "scheduled",
+        "post",
+        {
+            "officer": 403,
+            "officer2": 404,
+            "coordinator": 403,
+            "partner_own": "ok",
+            "partner_other": 404,
+            "outsider": 404,
+        },
+    ),
+    (
         "visits:visit_start",
         "scheduled",
         "post",
@@ -448,6 +461,19 @@ API: list[tuple[str, str, str | None, dict[str, int]]] = [
         "post",
         "/api/visits/visits/{}/decline",
         "proposed",
+        {
+            "officer": 403,
+            "officer2": 404,
+            "coordinator": 403,
+            "partner_own": 200,
+            "partner_other": 404,
+            "outsider": 404,
+        },
+    ),
+    (
+        "post",
+        "/api/visits/visits/{}/withdraw",
+        "scheduled",
         {
             "officer": 403,
             "officer2": 404,
