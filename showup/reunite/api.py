@@ -9,10 +9,12 @@ a report the caller may not see answers 404 exactly like one that does not exist
 from datetime import datetime
 from typing import Any, Literal
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import File, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError, ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import SessionAuth
@@ -25,6 +27,7 @@ from showup.core.access import (
     visible_reports,
 )
 from showup.core.models import User
+from showup.core.photos import clean_photo
 from showup.reunite import services
 from showup.reunite.forms import FUTURE_TOLERANCE, MAX_REPORT_AGE
 from showup.reunite.models import Candidate, Report
@@ -71,39 +74,41 @@ def _check_report(kind: str, values: dict[str, Any], *, check_time: bool) -> lis
     errors: list[dict[str, Any]] = []
     if kind == Report.Kind.MISSING:
         if not values.get("given_name"):
-            _field_error(errors, "given_name", "The child's first name is required.")
+            _field_error(errors, "given_name", _("The child's first name is required."))
         if values.get("age_years") is None:
-            _field_error(errors, "age_years", "The child's age is required (0 to 18).")
+            _field_error(errors, "age_years", _("The child's age is required (0 to 18)."))
         if not values.get("sex"):
-            _field_error(errors, "sex", "Choose male, female or unknown.")
+            _field_error(errors, "sex", _("Choose male, female or unknown."))
         if not values.get("guardian_name"):
-            _field_error(errors, "guardian_name", "The guardian's name is required.")
+            _field_error(errors, "guardian_name", _("The guardian's name is required."))
         if not values.get("guardian_phone") and not values.get("guardian_email"):
             _field_error(
                 errors,
                 "guardian_phone",
-                "Give the guardian's phone number or email so the unit can reach them.",
+                _("Give the guardian's phone number or email so the unit can reach them."),
             )
     else:
         if not values.get("safe_location"):
-            _field_error(errors, "safe_location", "Say where the child is being kept safe now.")
+            _field_error(errors, "safe_location", _("Say where the child is being kept safe now."))
         low, high = values.get("age_min"), values.get("age_max")
         if low is not None and high is not None and low > high:
-            _field_error(errors, "age_max", "The upper age must not be below the lower age.")
+            _field_error(errors, "age_max", _("The upper age must not be below the lower age."))
     lat, lon = values.get("lat"), values.get("lon")
     if (lat is None) != (lon is None):
-        _field_error(errors, "lon" if lon is None else "lat", "Give both lat and lon, or neither.")
+        _field_error(
+            errors, "lon" if lon is None else "lat", _("Give both lat and lon, or neither.")
+        )
     elif lat is None and not values.get("place"):
-        _field_error(errors, "place", "Give the place, or a position (lat and lon).")
+        _field_error(errors, "place", _("Give the place, or a position (lat and lon)."))
     seen_at: datetime | None = values.get("seen_at")
     if seen_at is None:
-        _field_error(errors, "seen_at", "The time is required.")
+        _field_error(errors, "seen_at", _("The time is required."))
     elif check_time:
         now = timezone.now()
         if seen_at > now + FUTURE_TOLERANCE:
-            _field_error(errors, "seen_at", "This time is in the future.")
+            _field_error(errors, "seen_at", _("This time is in the future."))
         elif seen_at < now - MAX_REPORT_AGE:
-            _field_error(errors, "seen_at", "This is more than 30 days ago.")
+            _field_error(errors, "seen_at", _("This is more than 30 days ago."))
     return errors
 
 
@@ -186,9 +191,7 @@ def report_detail(request: HttpRequest, report_id: int) -> Any:
 )
 def report_update(request: HttpRequest, report_id: int, payload: ReportPatchIn) -> Any:
     user = _user(request)
-    report = access_report_by_id(user, report_id)
-    if report.purged_at is not None:
-        raise HttpError(409, "This report's personal data was purged; it cannot be edited.")
+    report = _editable_report(user, report_id)
     sent = payload.model_dump(exclude_unset=True)
     if "seen_at" in sent and sent["seen_at"] is None:
         raise ValidationError(
@@ -196,7 +199,7 @@ def report_update(request: HttpRequest, report_id: int, payload: ReportPatchIn) 
                 {
                     "type": "value_error",
                     "loc": ["body", "payload", "seen_at"],
-                    "msg": "The time cannot be removed.",
+                    "msg": _("The time cannot be removed."),
                 }
             ]
         )
@@ -229,6 +232,54 @@ def report_cancel(request: HttpRequest, report_id: int, payload: CancelIn) -> An
     if report.status != Report.Status.OPEN:
         raise HttpError(409, f"Only an open report can be cancelled; this one is {report.status}.")
     services.report_cancel(report=report, reason=payload.reason, actor=user)
+    return _reload(report.pk)
+
+
+def _editable_report(user: User, report_id: int) -> Report:
+    """The access rule for every change of a report's content: fields and photo alike."""
+    report = access_report_by_id(user, report_id)
+    if report.purged_at is not None:
+        raise HttpError(409, "This report's personal data was purged; it cannot be edited.")
+    return report
+
+
+@router.post(
+    "/reports/{report_id}/photo",
+    response={200: ReportOut, 400: Message, 409: Message, 413: Message, **ERRORS},
+    summary="Add or replace a report's photo",
+    description="Multipart form with one file field, `photo`: JPEG, PNG, WebP or GIF, up to "
+    "10 MB. The photo is checked and re-encoded without its metadata (no EXIF, no GPS) exactly "
+    "as the web forms do, and stored privately: staff see it at /staff/reports/{id}/photo/. "
+    "A previous photo is deleted. 413 when too large; 422 when not a readable image or its "
+    "dimensions are too large. Audited; matching does not run again (photos are not matched).",
+)
+def report_photo_upload(request: HttpRequest, report_id: int, photo: File[UploadedFile]) -> Any:
+    user = _user(request)
+    report = _editable_report(user, report_id)
+    try:
+        image = clean_photo(photo)
+    except DjangoValidationError as exc:
+        message = " ".join(exc.messages)
+        if exc.code == "too_big":
+            raise HttpError(413, message) from exc
+        raise ValidationError(
+            [{"type": f"photo_{exc.code}", "loc": ["file", "photo"], "msg": message}]
+        ) from exc
+    services.report_photo_set(report=report, photo=image, actor=user)
+    return _reload(report.pk)
+
+
+@router.delete(
+    "/reports/{report_id}/photo",
+    response={200: ReportOut, 409: Message, **ERRORS},
+    summary="Remove a report's photo",
+    description="The file is deleted and the removal audited. Removing a photo that is not "
+    "there changes nothing and is not an error.",
+)
+def report_photo_delete(request: HttpRequest, report_id: int) -> Any:
+    user = _user(request)
+    report = _editable_report(user, report_id)
+    services.report_photo_set(report=report, photo=None, actor=user)
     return _reload(report.pk)
 
 

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import AwareDatetime, ConfigDict, StringConstraints, field_validator
 
@@ -78,7 +79,7 @@ class ReportFieldsIn(Schema):
             try:
                 validate_email(value)
             except DjangoValidationError as exc:
-                raise ValueError("Enter a valid email address.") from exc
+                raise ValueError(_("Enter a valid email address.")) from exc
         return value
 
     @field_validator("guardian_language")
@@ -86,7 +87,7 @@ class ReportFieldsIn(Schema):
     def _language(cls, value: str) -> str:
         codes = [code for code, _name in settings.LANGUAGES]
         if value not in codes:
-            raise ValueError(f"Use one of: {', '.join(codes)}.")
+            raise ValueError(_("Use one of: %(codes)s.") % {"codes": ", ".join(codes)})
         return value
 
 

@@ -95,6 +95,23 @@ def report_update(
     return report
 
 
+def report_photo_set(*, report: Report, photo: Image.Image | None, actor: User) -> Report:
+    """Store a new photo (replacing any) or, with None, remove it; the old file goes once the
+    change is committed. Audited like a form edit that changed the photo. Matching does not
+    run again: the engine never reads photos."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        old_photo = report.photo
+        if photo is None and not old_photo:
+            return report
+        report.photo = store_photo(photo) if photo is not None else ""
+        report.save(update_fields=["photo", "updated_at"])
+        audit("reunite.report.edited", actor=actor, obj=report, fields=["photo"])
+    if old_photo:
+        transaction.on_commit(lambda: delete_photo(old_photo))
+    return report
+
+
 def _assign(report: Report, data: dict[str, Any]) -> list[str]:
     changed = []
     for field in REPORT_FIELDS:

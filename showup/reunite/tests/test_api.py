@@ -437,6 +437,8 @@ def test_the_openapi_schema_lists_every_endpoint_with_a_summary() -> None:
         ("/api/reunite/reports/{report_id}", "get"),
         ("/api/reunite/reports/{report_id}", "patch"),
         ("/api/reunite/reports/{report_id}/cancel", "post"),
+        ("/api/reunite/reports/{report_id}/photo", "post"),
+        ("/api/reunite/reports/{report_id}/photo", "delete"),
         ("/api/reunite/reports/{report_id}/candidates", "get"),
         ("/api/reunite/candidates/{candidate_id}/confirm", "post"),
         ("/api/reunite/candidates/{candidate_id}/reject", "post"),

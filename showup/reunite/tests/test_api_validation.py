@@ -174,3 +174,102 @@ def test_a_cancel_needs_a_reason(client: Client, old_report: Report) -> None:
         response = client.post(url, body, content_type="application/json")
         assert "reason" in errors_of(response)
     assert Report.objects.get(pk=old_report.pk).status == Report.Status.OPEN
+
+
+# --- the language of 422 answers ------------------------------------------------------------
+
+
+def detail_of(response: Any) -> list[dict[str, Any]]:
+    assert response.status_code == 422, response.content
+    detail: list[dict[str, Any]] = response.json()["detail"]
+    return detail
+
+
+SPANISH = [
+    (missing(age_years=25), "age_years", "Debe ser menor o igual que 18"),
+    (missing(height_cm=10), "height_cm", "Debe ser mayor o igual que 30"),
+    (missing(seen_at=...), "seen_at", "Campo obligatorio"),
+    (found(clothing="x" * 501), "clothing", "Debe tener como máximo 500 caracteres"),
+    (missing(sex="boy"), "sex", "Debe ser 'male', 'female', 'unknown' o ''"),
+    (missing(status="reunited"), "status", "No se permiten campos adicionales"),
+    (missing(seen_at="yesterday"), "seen_at", "Debe ser una fecha y hora, o una fecha, válidas"),
+    (missing(seen_at="2025-06-01T14:30:00"), "seen_at", "Debe incluir la zona horaria"),
+    (missing(height_cm="tall"), "height_cm", "Debe ser un número entero válido"),
+    (found(lat="north"), "lat", "Debe ser un número válido"),
+    (found(age_min=3.25), "age_min", "no debe tener más de 1 decimal"),
+    (
+        missing(other_names=["x"] * 21),
+        "other_names",
+        "La lista debe tener como máximo 20 elementos",
+    ),
+    (missing(guardian_email="ada@"), "guardian_email", "Valor no válido: Introduzca una"),
+    (missing(guardian_language="fr"), "guardian_language", "Use uno de estos: en, es."),
+    (missing(guardian_phone="123"), "guardian_phone", "número de teléfono completo"),
+    (missing(given_name=""), "given_name", "El nombre del niño o la niña es obligatorio."),
+    (found(lon=...), "lon", "Indique lat y lon, o ninguno de los dos."),
+]
+
+
+@pytest.mark.parametrize(("payload", "field", "expected"), SPANISH)
+def test_it_answers_in_spanish_when_asked(
+    client: Client, payload: dict[str, Any], field: str, expected: str
+) -> None:
+    response = client.post(
+        f"{API}/reports", payload, content_type="application/json", HTTP_ACCEPT_LANGUAGE="es"
+    )
+    errors = {str(e["loc"][-1]): e["msg"] for e in detail_of(response)}
+    assert expected in errors[field], errors
+
+
+def test_it_keeps_the_shape_and_the_english_of_pydantic_by_default(client: Client) -> None:
+    detail = detail_of(post(client, found(clothing="x" * 501, age_min=3.25)))
+    assert detail == [
+        {
+            "type": "decimal_max_places",
+            "loc": ["body", "payload", "age_min"],
+            "msg": "Decimal input should have no more than 1 decimal place",
+            "ctx": {"decimal_places": 1},
+        },
+        {
+            "type": "string_too_long",
+            "loc": ["body", "payload", "clothing"],
+            "msg": "String should have at most 500 characters",
+            "ctx": {"max_length": 500},
+        },
+    ]
+
+
+def test_it_translates_query_path_and_other_endpoints(client: Client) -> None:
+    es = {"HTTP_ACCEPT_LANGUAGE": "es"}
+    listing = detail_of(client.get(f"{API}/reports?status=lost&limit=ten", **es))
+    assert [e["msg"] for e in listing] == [
+        "Debe ser 'open', 'matched', 'reunited', 'cancelled' o 'closed'",
+        "Debe ser un número entero válido; el texto no se puede leer como número entero",
+    ]
+    path = detail_of(client.get(f"{API}/reports/first", **es))
+    assert path[0]["loc"] == ["path", "report_id"]
+    assert path[0]["msg"].startswith("Debe ser un número entero válido")
+    report = services.report_create(
+        agency=client_agency(client), kind="found", data=found_data(), filed_by=None
+    )
+    cancel = detail_of(
+        client.post(
+            f"{API}/reports/{report.pk}/cancel",
+            {"reason": ""},
+            content_type="application/json",
+            **es,
+        )
+    )
+    assert cancel[0]["msg"] == "Debe tener al menos 1 carácter"
+    english = detail_of(
+        client.post(f"{API}/reports/{report.pk}/cancel", {"reason": ""}, "application/json")
+    )
+    assert english[0]["msg"] == "String should have at least 1 character"
+
+
+def client_agency(client: Client) -> Any:
+    return User.objects.get(username="cora").agency
+
+
+def found_data() -> dict[str, Any]:
+    return {"safe_location": "Patrol car 4", "place": "Main St", "seen_at": timezone.now()}
