@@ -19,12 +19,13 @@ from ninja.security import django_auth
 from showup.core.models import User
 from showup.visits import selectors, services
 from showup.visits.forms import MAX_VISIT, check_window
-from showup.visits.models import Visit, VisitRequest
+from showup.visits.models import Place, Visit, VisitRequest
 from showup.visits.schemas import (
     CompleteIn,
     ErrorOut,
     GivenIn,
     GuestIO,
+    RequestForPartnerIn,
     RequestIn,
     RequestOut,
     SlotIn,
@@ -36,6 +37,7 @@ router = Router(auth=django_auth, tags=["visits"])
 
 ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 CONFLICT_CODES = {"bad_state", "overlap"}
+NOT_DATA = {"rules", "windows", "partner_org_id", "requested_officer_id"}
 
 
 def _user(request: HttpRequest) -> User:
@@ -89,6 +91,39 @@ def _visit_out(pk: int) -> VisitOut:
     return VisitOut.of(visit)
 
 
+def _request_data(user: User, payload: RequestIn, place: Place | None) -> dict[str, Any]:
+    """What the service needs from a new request, after the checks the partner's form makes
+    (a bad one raises VisitError, answered with 422)."""
+    if " " in payload.child_first_name.strip():
+        raise VisitError("first_name_only", "First name only, please: no family name.")
+    for window in payload.windows:
+        problem = check_window(window.start, window.end)
+        if problem:
+            raise VisitError("bad_window", problem)
+    data: dict[str, Any] = payload.dict(include=set(RequestIn.model_fields) - NOT_DATA)
+    if payload.rules is not None:
+        data.update({k: v for k, v in payload.rules.dict().items() if v is not None})
+    limit = data.get("max_group_size") or (place.max_group_size if place else 3)
+    if not 1 <= payload.group_size <= limit:
+        raise VisitError(
+            "group_size", f"Visitors wanted must be between 1 and the place's limit of {limit}."
+        )
+    if payload.requested_officer_id is not None:
+        assert user.agency_id is not None
+        officer = next(
+            (
+                o
+                for o in selectors.agency_officers(user.agency_id)
+                if o.pk == payload.requested_officer_id
+            ),
+            None,
+        )
+        if officer is None:
+            raise VisitError("unknown_officer", "No such officer in this agency.")
+        data["requested_officer"] = officer
+    return data
+
+
 # --- requests -----------------------------------------------------------------------------------
 
 
@@ -116,45 +151,48 @@ def create_request(request: HttpRequest, payload: RequestIn) -> Any:
         return _error(
             403, "wrong_organisation", "You can only request visits for your own organisation."
         )
-    if " " in payload.child_first_name.strip():
-        return _error(422, "first_name_only", "First name only, please: no family name.")
-    for window in payload.windows:
-        problem = check_window(window.start, window.end)
-        if problem:
-            return _error(422, "bad_window", problem)
     place = selectors.place_for(user)
-    data: dict[str, Any] = payload.dict(
-        exclude={"rules", "windows", "partner_org_id", "requested_officer_id"}
-    )
-    if payload.rules is not None:
-        data.update({k: v for k, v in payload.rules.dict().items() if v is not None})
-    limit = data.get("max_group_size") or (place.max_group_size if place else 3)
-    if not 1 <= payload.group_size <= limit:
-        return _error(
-            422,
-            "group_size",
-            f"Visitors wanted must be between 1 and the place's limit of {limit}.",
-        )
-    if payload.requested_officer_id is not None:
-        assert user.agency_id is not None
-        officer = next(
-            (
-                o
-                for o in selectors.agency_officers(user.agency_id)
-                if o.pk == payload.requested_officer_id
-            ),
-            None,
-        )
-        if officer is None:
-            return _error(422, "unknown_officer", "No such officer in this agency.")
-        data["requested_officer"] = officer
     try:
         created = services.request_create(
             actor=user,
             partner_org=user.partner_org,  # type: ignore[arg-type]
-            data=data,
+            data=_request_data(user, payload, place),
             windows=[(w.start, w.end) for w in payload.windows],
             place=place,
+        )
+    except VisitError as exc:
+        return _from_visit_error(exc)
+    return Status(201, _request_out(created.pk))
+
+
+@router.post(
+    "/requests/for-partner",
+    response={201: RequestOut, **ERRORS},
+    summary="File a visit request for a partner (coordinator)",
+)
+def create_request_for_partner(request: HttpRequest, payload: RequestForPartnerIn) -> Any:
+    """Coordinators only: a partner phoned, wrote or came in, and the unit files the request
+    for them. The same fields and checks as a partner's own request, plus the partner
+    organisation (one of the caller's agency; another is refused, 403 wrong_organisation),
+    who asked and how the request arrived. Rules not given are copied from that
+    organisation's standing rules. The partner's staff see it as theirs and are told."""
+    user = _user(request)
+    if not selectors.is_coordinator(user):
+        return _forbidden()
+    partner_org = selectors.partners_for_filing(user).filter(pk=payload.partner_org_id).first()
+    if partner_org is None:
+        return _error(
+            403, "wrong_organisation", "You can only file requests for your agency's partners."
+        )
+    place = selectors.place_of(partner_org.pk)
+    try:
+        created = services.request_create_for_partner(
+            actor=user,
+            partner_org=partner_org,
+            data=_request_data(user, payload, place),
+            windows=[(w.start, w.end) for w in payload.windows],
+            requested_by=payload.requested_by,
+            received_via=payload.received_via,
         )
     except VisitError as exc:
         return _from_visit_error(exc)

@@ -9,11 +9,13 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from showup.core.models import User
-from showup.visits.models import MementoKind, Place, VisitGuest, VisitRequest
+from showup.core.models import PartnerOrganisation, User
+from showup.visits.models import MementoKind, Place, ReceivedVia, VisitGuest, VisitRequest
 from showup.visits.services import Guest
 
 INPUT_FORMAT = "%Y-%m-%dT%H:%M"
@@ -155,6 +157,44 @@ class RequestForm(forms.ModelForm):
 
     def service_data(self) -> dict[str, Any]:
         return {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+
+
+class RequestForPartnerForm(RequestForm):
+    """The coordinator files a request for a partner who phoned, wrote or came in: the
+    partner's own form (same fields, same checks) plus which organisation and who asked.
+    `partners` is the coordinator's agency's partners, so another agency's is refused here."""
+
+    def __init__(
+        self,
+        *args: Any,
+        partners: QuerySet[PartnerOrganisation],
+        chosen: PartnerOrganisation | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["partner_org"] = forms.ModelChoiceField(
+            queryset=partners,
+            label=capfirst(_("partner organisation")),
+            # Chosen on the first step (the rules below come from it); a select only when the
+            # choice was refused, so it can be made again.
+            widget=forms.HiddenInput if chosen is not None else forms.Select,
+            error_messages={
+                "invalid_choice": _("Choose one of your agency's partner organisations."),
+                "required": _("Choose the partner organisation the request is for."),
+            },
+        )
+        self.fields["requested_by"] = forms.CharField(
+            label=capfirst(_("requested by (name and role at the partner)")),
+            max_length=120,
+            help_text=_("As they told you, e.g. “Ana, charge nurse, ward 4”."),
+            error_messages={"required": _("Say who at the partner asked for the visit.")},
+        )
+        self.fields["received_via"] = forms.ChoiceField(
+            label=capfirst(_("how the request reached the unit")),
+            choices=ReceivedVia.choices,
+            widget=forms.RadioSelect,
+            error_messages={"required": _("Say how the request reached the unit.")},
+        )
 
 
 class GuestFieldsMixin(forms.Form):

@@ -97,6 +97,14 @@ URGENCY_RANK = Case(
 )
 
 
+class ReceivedVia(models.TextChoices):
+    """How the unit heard of a request it filed for a partner."""
+
+    PHONE = "phone", _("By phone")
+    EMAIL = "email", _("By email")
+    IN_PERSON = "in_person", _("In person")
+
+
 class VisitRequestQuerySet(models.QuerySet["VisitRequest"]):
     def open(self) -> VisitRequestQuerySet:
         return self.exclude(status__in=VisitRequest.CLOSED_STATUSES)
@@ -179,6 +187,20 @@ class VisitRequest(VisitRules):
         blank=True,
         help_text=_("Practical notes only. Please do not include any medical details."),
     )
+    # Set only when the unit filed the request for the partner (created_by is then the
+    # coordinator): who at the partner asked, and how the unit heard.
+    requested_by = models.CharField(
+        _("requested by (name and role at the partner)"),
+        max_length=120,
+        blank=True,
+        help_text=_("As they told you, e.g. “Ana, charge nurse, ward 4”."),
+    )
+    received_via = models.CharField(
+        _("how the request reached the unit"),
+        max_length=10,
+        choices=ReceivedVia.choices,
+        blank=True,
+    )
 
     objects: ClassVar[VisitRequestQuerySet] = VisitRequestQuerySet.as_manager()  # type: ignore[assignment]
 
@@ -195,6 +217,11 @@ class VisitRequest(VisitRules):
     @property
     def is_open(self) -> bool:
         return self.status not in self.CLOSED_STATUSES
+
+    @property
+    def filed_by_unit(self) -> bool:
+        """The community-engagement unit filed it for the partner (who phoned or wrote)."""
+        return bool(self.received_via)
 
 
 class VisitWindow(models.Model):

@@ -120,7 +120,39 @@ def _values(request: VisitRequest, visit: Visit | None = None) -> dict[str, str]
 def request_created(request: VisitRequest) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         text = _("New visit request %(ref)s from %(org)s.") % _values(request)
-    _notify(_coordinators(request.agency_id), text, _url(request))
+    # A coordinator who filed it for the partner knows already.
+    others = [u for u in _coordinators(request.agency_id) if u.pk != request.created_by_id]
+    _notify(others, text, _url(request))
+
+
+def request_filed_for_partner(request: VisitRequest) -> None:
+    """The unit filed a request for the partner (who phoned or wrote): their staff are told,
+    so the request in their list is no surprise and they can correct it."""
+    staff = _partner_staff(request)
+    with translation.override(settings.LANGUAGE_CODE):
+        values = _values(request)
+        text = (
+            _(
+                "The community-engagement unit filed visit request %(ref)s for %(org)s, as you "
+                "asked. We will propose a time."
+            )
+            % values
+        )
+        subject = _("Visit request %(ref)s filed for you") % values
+        body = "\n\n".join(
+            [
+                text,
+                _("Check it here: %(link)s") % {"link": _absolute(_url(request))},
+                _(
+                    "For the child's privacy this email carries no personal details; they are in "
+                    "showup."
+                ),
+            ]
+        )
+    _notify(staff, text, _url(request))
+    _email_after_commit(
+        staff, subject, body, event="request_filed_for_partner", agency_id=request.agency_id
+    )
 
 
 def slot_proposed(visit: Visit) -> None:

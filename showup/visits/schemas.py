@@ -11,6 +11,7 @@ from showup.visits.models import Visit, VisitRequest
 
 UrgencyCode = Literal["routine", "soon", "urgent"]
 GuestKind = Literal["officer", "k9", "honouree", "other"]
+ReceivedViaCode = Literal["phone", "email", "in_person"]
 MementoCode = Literal["patch", "junior_badge", "toy_badge", "sticker", "other"]
 
 
@@ -69,6 +70,21 @@ class RequestIn(Schema):
     note: str = Field("", max_length=2000, description="Practical notes; no medical details")
     rules: RulesIn | None = Field(None, description="Overrides of the standing rules")
     windows: list[WindowIn] = Field(..., min_length=1, max_length=10)
+
+
+class RequestForPartnerIn(RequestIn):
+    """A request the unit files for a partner who phoned, wrote or came in."""
+
+    partner_org_id: int = Field(
+        ..., description="The partner organisation the request is for; one of your agency's"
+    )
+    requested_by: str = Field(
+        ...,
+        min_length=1,
+        max_length=120,
+        description="Who at the partner asked (name and role), as they told the unit",
+    )
+    received_via: ReceivedViaCode = Field(..., description="How the request reached the unit")
 
 
 class GuestIO(Schema):
@@ -152,6 +168,9 @@ class RequestOut(Schema):
     windows: list[WindowOut]
     visits: list[VisitOut]
     created_at: datetime
+    filed_by_unit: bool = Field(description="The unit filed it for the partner")
+    requested_by: str = Field(description="Who at the partner asked, when the unit filed it")
+    received_via: str = Field(description="phone, email or in_person; empty if the partner filed")
 
     @staticmethod
     def of(r: VisitRequest) -> RequestOut:
@@ -175,6 +194,9 @@ class RequestOut(Schema):
             windows=[WindowOut(start=w.start, end=w.end) for w in r.windows.all()],
             visits=[VisitOut.of(v) for v in r.visits.all()],
             created_at=r.created_at,
+            filed_by_unit=r.filed_by_unit,
+            requested_by=r.requested_by,
+            received_via=r.received_via,
         )
 
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from showup.core.access import is_staff_user
-from showup.core.models import Role, User
+from showup.core.models import PartnerOrganisation, Role, User
 from showup.visits.models import (
     MementoGiven,
     MementoKind,
@@ -111,6 +111,18 @@ def visit_to_reschedule(request: VisitRequest) -> Visit | None:
     return (
         request.visits.filter(status=Visit.Status.INTERRUPTED).order_by("-interrupted_at").first()
     )
+
+
+def partners_for_filing(user: User) -> QuerySet[PartnerOrganisation]:
+    """The partner organisations a coordinator may file a request for: their agency's only."""
+    if not is_coordinator(user):
+        return PartnerOrganisation.objects.none()
+    return PartnerOrganisation.objects.filter(agency_id=user.agency_id or 0).order_by("name", "pk")
+
+
+def place_of(partner_org_id: int) -> Place | None:
+    """A partner organisation's standing rules (its first place), as place_for gives its staff."""
+    return Place.objects.filter(partner_org_id=partner_org_id).order_by("pk").first()
 
 
 # --- visits ---------------------------------------------------------------------------------

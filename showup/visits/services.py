@@ -23,13 +23,14 @@ from django.utils.translation import gettext as _
 
 from showup.core.audit import audit
 from showup.core.models import Agency, PartnerOrganisation, Role, User
-from showup.visits import notify
+from showup.visits import notify, selectors
 from showup.visits.models import (
     FeedToken,
     MementoGiven,
     MementoKind,
     MementoStock,
     Place,
+    ReceivedVia,
     Shift,
     Visit,
     VisitGuest,
@@ -176,10 +177,18 @@ def request_create(
     data: Mapping[str, Any],
     windows: Sequence[tuple[datetime, datetime]],
     place: Place | None = None,
+    requested_by: str = "",
+    received_via: str = "",
 ) -> VisitRequest:
-    """A partner asks for a visit. Rules not given are copied from the place."""
+    """A partner asks for a visit. Rules not given are copied from the place.
+    (`requested_by` and `received_via`: see request_create_for_partner.)"""
     request = VisitRequest(
-        agency_id=partner_org.agency_id, partner_org=partner_org, place=place, created_by=actor
+        agency_id=partner_org.agency_id,
+        partner_org=partner_org,
+        place=place,
+        created_by=actor,
+        requested_by=requested_by,
+        received_via=received_via,
     )
     if place is not None:
         for name in VisitRequest.RULE_FIELDS:
@@ -199,6 +208,10 @@ def request_create(
         if end <= start:
             raise VisitError("end_before_start", _("A time window must end after it starts."))
         VisitWindow.objects.create(request=request, start=start, end=end)
+    # Who at the partner asked stays on the request, not in the log.
+    filed: dict[str, Any] = (
+        {"filed_by_unit": True, "received_via": received_via} if received_via else {}
+    )
     audit(
         "visits.request.created",
         actor=actor,
@@ -206,8 +219,46 @@ def request_create(
         partner_org=partner_org.pk,
         urgency=request.urgency,
         windows=len(windows),
+        **filed,
     )
     notify.request_created(request)
+    return request
+
+
+@transaction.atomic
+def request_create_for_partner(
+    *,
+    actor: User,
+    partner_org: PartnerOrganisation,
+    data: Mapping[str, Any],
+    windows: Sequence[tuple[datetime, datetime]],
+    requested_by: str,
+    received_via: str,
+) -> VisitRequest:
+    """The unit files a request for a partner who phoned, wrote or came in. It is the
+    partner's request in every way (same state, same list, rules copied from the partner's
+    place); the unit is `created_by`, and the request says who asked and how."""
+    if not (
+        actor.role in (Role.COORDINATOR, Role.ADMIN) and actor.agency_id == partner_org.agency_id
+    ):
+        raise VisitError(
+            "wrong_organisation", _("You can only file requests for your agency's partners.")
+        )
+    requested_by = requested_by.strip()
+    if not requested_by:
+        raise VisitError("requested_by", _("Say who at the partner asked for the visit."))
+    if received_via not in ReceivedVia.values:
+        raise VisitError("received_via", _("Say how the request reached the unit."))
+    request = request_create(
+        actor=actor,
+        partner_org=partner_org,
+        data=data,
+        windows=windows,
+        place=selectors.place_of(partner_org.pk),
+        requested_by=requested_by[:120],
+        received_via=received_via,
+    )
+    notify.request_filed_for_partner(request)
     return request
 
 
@@ -719,6 +770,7 @@ def purge_expired_visits(now: datetime | None = None) -> int:
                 request.asked_for = ""
                 request.ward = ""
                 request.note = ""
+                request.requested_by = ""
                 request.purged_at = now
                 request.save(
                     update_fields=[
@@ -727,6 +779,7 @@ def purge_expired_visits(now: datetime | None = None) -> int:
                         "asked_for",
                         "ward",
                         "note",
+                        "requested_by",
                         "purged_at",
                     ]
                 )

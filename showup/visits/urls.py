@@ -32,4 +32,6 @@ urlpatterns: list[URLPattern] = [
     path("calendar/rotate/", views.calendar_rotate, name="calendar_rotate"),
     path("calendar.ics", views.calendar_feed, name="calendar_feed"),
     path("calendar/<str:token>.ics", views.calendar_token_feed, name="calendar_token_feed"),
+    # coordinator files a request for a partner who phoned, wrote or came in
+    path("requests/for-partner/", views.request_for_partner, name="request_for_partner"),
 ]

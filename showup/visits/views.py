@@ -30,6 +30,7 @@ from showup.visits.forms import (
     GivenForm,
     PlaceForm,
     RequestForm,
+    RequestForPartnerForm,
     ShiftForm,
     SlotForm,
     StockForm,
@@ -245,6 +246,64 @@ def queue(request: HttpRequest, user: User) -> HttpResponse:
             "closed": closed,
             "can_schedule": selectors.is_coordinator(user),
         },
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def request_for_partner(request: HttpRequest, user: User) -> HttpResponse:
+    """ "New visit request for a partner": a nurse phoned the unit, so the coordinator files
+    the request for her organisation. First the organisation (its standing rules fill the
+    form), then the partner's own form plus who asked and how."""
+    _need(selectors.is_coordinator(user))
+    assert user.agency_id is not None
+    partners = selectors.partners_for_filing(user)
+    wanted = request.POST.get("partner_org") if request.method == "POST" else None
+    wanted = wanted or request.GET.get("partner", "")
+    chosen = partners.filter(pk=wanted).first() if wanted.isdigit() else None
+    if request.method == "GET" and chosen is None:
+        return render(
+            request,
+            "visits/request_for_partner.html",
+            {"partners": list(partners), "refused": bool(wanted)},
+        )
+    place = selectors.place_of(chosen.pk) if chosen is not None else None
+    officers = selectors.agency_officers(user.agency_id)
+    if request.method == "POST":
+        form = RequestForPartnerForm(
+            request.POST, partners=partners, chosen=chosen, officers=officers
+        )
+        if form.is_valid():
+            try:
+                visit_request = services.request_create_for_partner(
+                    actor=user,
+                    partner_org=form.cleaned_data["partner_org"],
+                    data=form.service_data(),
+                    windows=form.windows(),
+                    requested_by=form.cleaned_data["requested_by"],
+                    received_via=form.cleaned_data["received_via"],
+                )
+            except VisitError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("Request %(ref)s filed for %(org)s; their staff have been told.")
+                    % {"ref": visit_request.reference, "org": visit_request.partner_org},
+                )
+                return redirect("visits:queue")
+    else:
+        assert chosen is not None
+        initial: dict[str, Any] = {"group_size": 1, "partner_org": chosen.pk}
+        if place is not None:
+            initial.update(place.rules())
+        form = RequestForPartnerForm(
+            initial=initial, partners=partners, chosen=chosen, officers=officers
+        )
+    return render(
+        request,
+        "visits/request_for_partner.html",
+        {"form": form, "place": place, "chosen": chosen},
     )
 
 

@@ -55,6 +55,8 @@ def test_it_loads_the_hospital_story_once(db: Any) -> None:
     assert Shift.objects.filter(agency=agency).count() > 14
     assert VisitRequest.objects.open().count() >= 2
     assert Visit.objects.filter(status="scheduled").exists()
+    phoned_in = VisitRequest.objects.get(child_first_name="Leo")
+    assert phoned_in.filed_by_unit and phoned_in.created_by.username == "demo-coordinator"
     assert mail.outbox == []  # the demo sends no email
     assert "already loaded" in run()
     assert VisitRequest.objects.filter(child_first_name="Theo").count() == 1

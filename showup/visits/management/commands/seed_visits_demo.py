@@ -179,12 +179,14 @@ class Command(BaseCommand):
         )
         services.slot_accept(visit=visit, actor=nurse)
 
-        # Still open: one waiting for a slot, one waiting for the nurse to confirm.
+        # Still open: one waiting for a slot (the nurse phoned it in, so the coordinator
+        # filed it for the ward), one waiting for the nurse to confirm.
         tomorrow = today + timedelta(days=1)
-        services.request_create(
-            actor=nurse,
+        services.request_create_for_partner(
+            actor=coord,
             partner_org=hospital,
-            place=place,
+            requested_by="Sam, charge nurse, Sunflower ward",
+            received_via="phone",
             data={
                 "child_first_name": "Leo",
                 "child_age": 5,
