@@ -146,4 +146,6 @@ def _translated_choices(expected: str) -> str:
     head, sep, last = expected.rpartition(" or ")
     if not sep:
         return expected
-    return f"{head} {pgettext('the last of several choices: a, b or c', 'or')} {last}"
+    # (outside the f-string: makemessages does not look inside one)
+    word = pgettext("the last of several choices: a, b or c", "or")
+    return f"{head} {word} {last}"
