@@ -8,6 +8,7 @@ but not act on is a 403.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -167,50 +168,48 @@ def place_edit(request: HttpRequest, user: User) -> HttpResponse:
     return render(request, "visits/place.html", {"form": form})
 
 
-@staff_required
-@require_POST
-def slot_accept(request: HttpRequest, user: User, pk: int) -> HttpResponse:
+def _partner_answers_slot(
+    request: HttpRequest,
+    user: User,
+    pk: int,
+    act: Callable[..., object],
+    done: str,
+) -> HttpResponse:
+    """A partner's answer to a proposed or accepted slot: the service `act`, then back to
+    the request with `done` or the service's refusal."""
     visit = selectors.access_visit_by_id(user, pk)
     _need(selectors.is_partner(user))
     try:
-        services.slot_accept(visit=visit, actor=user)
-        messages.success(request, _("Thank you: the visit is confirmed."))
+        act(visit=visit, actor=user)
+        messages.success(request, done)
     except VisitError as exc:
         messages.error(request, exc.message)
     return redirect("visits:request_detail", visit.request_id)
+
+
+@staff_required
+@require_POST
+def slot_accept(request: HttpRequest, user: User, pk: int) -> HttpResponse:
+    done = _("Thank you: the visit is confirmed.")
+    return _partner_answers_slot(request, user, pk, services.slot_accept, done)
 
 
 @staff_required
 @require_POST
 def slot_decline(request: HttpRequest, user: User, pk: int) -> HttpResponse:
-    visit = selectors.access_visit_by_id(user, pk)
-    _need(selectors.is_partner(user))
-    try:
-        services.slot_decline(visit=visit, actor=user)
-        messages.success(request, _("Declined: the unit will propose another time."))
-    except VisitError as exc:
-        messages.error(request, exc.message)
-    return redirect("visits:request_detail", visit.request_id)
+    done = _("Declined: the unit will propose another time.")
+    return _partner_answers_slot(request, user, pk, services.slot_decline, done)
 
 
 @staff_required
 @require_POST
 def slot_withdraw(request: HttpRequest, user: User, pk: int) -> HttpResponse:
     """The partner takes back an acceptance before the visit starts."""
-    visit = selectors.access_visit_by_id(user, pk)
-    _need(selectors.is_partner(user))
-    try:
-        services.slot_withdraw_acceptance(visit=visit, actor=user)
-        messages.success(
-            request,
-            _(
-                "Acceptance withdrawn: the unit has been told. The time is still held for you; "
-                "accept it again or tell us you cannot take it."
-            ),
-        )
-    except VisitError as exc:
-        messages.error(request, exc.message)
-    return redirect("visits:request_detail", visit.request_id)
+    done = _(
+        "Acceptance withdrawn: the unit has been told. The time is still held for you; "
+        "accept it again or tell us you cannot take it."
+    )
+    return _partner_answers_slot(request, user, pk, services.slot_withdraw_acceptance, done)
 
 
 @staff_required
