@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Locator, Page
 
 CHROMIUM = os.environ.get("SHOWUP_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -20,6 +21,20 @@ def offline_maps(context: Any) -> None:
     """Keep browser tests hermetic: map tiles would come from the internet (the map stays
     grey, which the guardian's form is built to survive)."""
     context.route(re.compile(r"^https?://[^/]*tile\.openstreetmap\.org/"), lambda r: r.abort())
+
+
+def screen(page: Page, name: str, top: Locator | None = None) -> Path:
+    """A viewport-only phone screenshot (small enough for the README's tour), scrolled to the
+    top of the page or to put `top` at the top of the screen, with no focus ring showing."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    if top is None:
+        page.evaluate("window.scrollTo(0, 0)")
+    else:
+        top.evaluate("el => el.scrollIntoView({block: 'start'})")
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -9,14 +9,13 @@ says "Reunidos".
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from showup.core import sms
-from showup.e2e.conftest import ARTIFACTS, offline_maps
+from showup.e2e.conftest import offline_maps, screen
 from showup.reunite.models import Candidate, Report
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,19 +25,6 @@ NEAR_THE_DOORS = {"latitude": 34.0703, "longitude": -118.2917}
 MOTHER_PHONE = "555-318-2040"
 MOTHER_PHONE_E164 = "+15553182040"
 SAFE_LOCATION = "With me at the FreshMart entrance, by my cruiser"
-
-
-def screen(page: Page, name: str, top: Locator | None = None) -> Path:
-    """A viewport-only phone screenshot for the README, scrolled to the top or to `top`."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("document.activeElement && document.activeElement.blur()")
-    if top is None:
-        page.evaluate("window.scrollTo(0, 0)")
-    else:
-        top.evaluate("el => el.scrollIntoView({block: 'start'})")
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path))
-    return path
 
 
 def test_it_replays_story_01_the_parking_lot_from_the_mothers_side_in_spanish(

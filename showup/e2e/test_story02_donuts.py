@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from showup.core import sms
-from showup.e2e.conftest import ARTIFACTS, offline_maps
+from showup.e2e.conftest import offline_maps, screen
 from showup.reunite.models import Candidate, Handoff, Report
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,20 +29,6 @@ MOTHER_PHONE = "(555) 201-3344"
 MOTHER_PHONE_E164 = "+15552013344"
 SAFE_LOCATION = "Patrol car 7, outside Sunrise Donuts"
 PLACE_FOUND = "Sidewalk on Oak Street by Sunrise Donuts"
-
-
-def screen(page: Page, name: str, top: Locator | None = None) -> Path:
-    """A viewport-only phone screenshot (small enough for the README's tour), scrolled to the
-    top of the page or to put `top` at the top of the screen, with no focus ring showing."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("document.activeElement && document.activeElement.blur()")
-    if top is None:
-        page.evaluate("window.scrollTo(0, 0)")
-    else:
-        top.evaluate("el => el.scrollIntoView({block: 'start'})")
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path))
-    return path
 
 
 def test_it_replays_story_02_the_boy_who_went_for_donuts(

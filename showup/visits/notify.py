@@ -125,6 +125,16 @@ def request_created(request: VisitRequest) -> None:
     _notify(others, text, _url(request))
 
 
+def _email_body(text: str, link_line: str, request: VisitRequest) -> str:
+    """The notice, a line with the link to the request, and why nothing personal is in it
+    (call inside the language override: the lines are translated here)."""
+    link = _absolute(_url(request))
+    privacy = _(
+        "For the child's privacy this email carries no personal details; they are in showup."
+    )
+    return "\n\n".join([text, link_line % {"link": link}, privacy])
+
+
 def request_filed_for_partner(request: VisitRequest) -> None:
     """The unit filed a request for the partner (who phoned or wrote): their staff are told,
     so the request in their list is no surprise and they can correct it."""
@@ -139,16 +149,7 @@ def request_filed_for_partner(request: VisitRequest) -> None:
             % values
         )
         subject = _("Visit request %(ref)s filed for you") % values
-        body = "\n\n".join(
-            [
-                text,
-                _("Check it here: %(link)s") % {"link": _absolute(_url(request))},
-                _(
-                    "For the child's privacy this email carries no personal details; they are in "
-                    "showup."
-                ),
-            ]
-        )
+        body = _email_body(text, _("Check it here: %(link)s"), request)
     _notify(staff, text, _url(request))
     _email_after_commit(
         staff, subject, body, event="request_filed_for_partner", agency_id=request.agency_id
@@ -165,16 +166,7 @@ def slot_proposed(visit: Visit) -> None:
             % values
         )
         subject = _("Visit %(ref)s: please confirm the proposed time") % values
-        body = "\n\n".join(
-            [
-                text,
-                _("Confirm or decline here: %(link)s") % {"link": _absolute(_url(request))},
-                _(
-                    "For the child's privacy this email carries no personal details; they are in "
-                    "showup."
-                ),
-            ]
-        )
+        body = _email_body(text, _("Confirm or decline here: %(link)s"), request)
     _notify(staff, text, _url(request))
     _email_after_commit(staff, subject, body, event="slot_proposed", agency_id=request.agency_id)
 
@@ -211,16 +203,7 @@ def slot_acceptance_withdrawn(visit: Visit) -> None:
             % values
         )
         subject = _("Visit %(ref)s is not confirmed any more") % values
-        body = "\n\n".join(
-            [
-                text,
-                _("Details: %(link)s") % {"link": _absolute(_url(request))},
-                _(
-                    "For the child's privacy this email carries no personal details; they are in "
-                    "showup."
-                ),
-            ]
-        )
+        body = _email_body(text, _("Details: %(link)s"), request)
     _notify(coordinators, text, _url(request))
     _notify(officers, text, reverse("visits:my_day"))
     _email_after_commit(
