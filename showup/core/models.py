@@ -19,9 +19,22 @@ class Agency(models.Model):
         help_text=_("Personal data of closed reports is purged after this many days."),
     )
     email = models.EmailField(_("unit email"), blank=True)
+    phone = models.CharField(
+        _("unit phone"),
+        max_length=32,
+        blank=True,
+        help_text=_("Shown to guardians on their status page (tap to call)."),
+    )
+    phone_region = models.CharField(
+        _("phone region"),
+        max_length=2,
+        default="US",
+        help_text=_("Two-letter country code used to read local phone numbers, e.g. US, MX, ES."),
+    )
 
     class Meta:
-        verbose_name_plural = "agencies"
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
 
     def __str__(self) -> str:
         return self.name
@@ -67,6 +80,22 @@ class User(AbstractUser):
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     badge_number = models.CharField(_("badge number"), max_length=32, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        default="en",
+        help_text=_("Notices and emails to this person are written in it."),
+    )
+    alert_by_sms = models.BooleanField(
+        _("alerts by text message"),
+        default=False,
+        help_text=_("New missing-child alerts by text, as well as in the app."),
+    )
+    alert_by_email = models.BooleanField(
+        _("alerts by email"),
+        default=False,
+        help_text=_("New missing-child alerts by email, as well as in the app."),
+    )
 
     @property
     def is_officer(self) -> bool:
@@ -133,6 +162,31 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("audit entries are never deleted")
+
+
+class IdempotencyKey(models.Model):
+    """One create request, remembered so that a repeat (a double tap, a retried request on a
+    slow network) returns the first answer instead of making a second record.
+
+    Holds no personal data: the fingerprint is a hash of the request body and the answer is
+    the created object's type and id, rendered again on a repeat. Rows older than a day are
+    removed by the retention run."""
+
+    scope = models.CharField(max_length=80)  # "user:<pk>" or "session:<hash>"
+    key = models.CharField(max_length=120)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(default=0)  # 0 while the first is in flight
+    object_type = models.CharField(max_length=50, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="one_idempotency_key_per_scope")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"
 
 
 class Notice(models.Model):

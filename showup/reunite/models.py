@@ -30,6 +30,36 @@ class Sex(models.TextChoices):
     UNKNOWN = "unknown", _("Not sure / other")
 
 
+class Relationship(models.TextChoices):
+    """Who an adult is to the child (the reporter, a listed adult, the adult collecting)."""
+
+    MOTHER = "mother", _("Mother")
+    FATHER = "father", _("Father")
+    PARENT = "parent", _("Parent")
+    STEP_PARENT = "step_parent", _("Step-parent")
+    LEGAL_GUARDIAN = "legal_guardian", _("Legal guardian")
+    FOSTER_PARENT = "foster_parent", _("Foster parent")
+    GRANDPARENT = "grandparent", _("Grandparent")
+    SIBLING = "sibling", _("Adult brother or sister")
+    RELATIVE = "relative", _("Other relative")
+    CARER = "carer", _("Babysitter or carer")
+    SCHOOL = "school", _("Teacher or school staff")
+    NEIGHBOUR = "neighbour", _("Neighbour or family friend")
+    OTHER = "other", _("Other")
+
+
+class Outcome(models.TextChoices):
+    """How a report ended. Never only "cancelled": outcomes feed follow-ups and statistics."""
+
+    REUNITED = "reunited", _("Reunited")
+    TAKEN_HOME = "taken_home", _("Taken home by the officer")
+    CHILD_SERVICES = "child_services", _("Referred to child services")
+    OTHER_AGENCY = "other_agency", _("Handed to another agency")
+    NO_REPORT_NEEDED = "no_report_needed", _("Guardian found, no report needed")
+    DUPLICATE = "duplicate", _("Duplicate of another report")
+    FILED_IN_ERROR = "filed_in_error", _("Filed in error")
+
+
 class ReportQuerySet(models.QuerySet["Report"]):
     def open(self) -> ReportQuerySet:
         return self.filter(status__in=Report.OPEN_STATUSES)
@@ -95,6 +125,16 @@ class Report(models.Model):
     guardian_phone = models.CharField(_("phone"), max_length=32, blank=True)
     guardian_email = models.EmailField(_("email"), blank=True)
     guardian_language = models.CharField(max_length=10, default="en")
+    # Who the reporting adult is to the child, and who else may collect the child: the
+    # hand-off releases the child only to one of them unless a coordinator overrides.
+    reporter_relationship = models.CharField(
+        _("your relationship to the child"), max_length=20, choices=Relationship.choices, blank=True
+    )
+    reporter_has_custody = models.BooleanField(_("you have custody"), null=True, blank=True)
+    # [{"name": "...", "relationship": "<Relationship>"}]
+    authorised_adults = models.JSONField(
+        _("other adults allowed to collect the child"), default=list, blank=True
+    )
 
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -112,13 +152,31 @@ class Report(models.Model):
         null=True,
         blank=True,
         related_name="held_reports",
-        help_text=_("The officer with the child (found reports)."),
+        help_text=_(
+            "The officer responsible: for a found report, the one with the child. A transfer "
+            "changes it."
+        ),
+    )
+    # Set when the report was filed: an open report of the same kind that looks like the same
+    # child from the same contact, hours apart. The board flags it; a merge closes this one.
+    possible_duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     cancel_reason = models.CharField(max_length=300, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    # Child services or the other agency, and their reference.
+    outcome_agency = models.CharField(_("agency"), max_length=200, blank=True)
+    outcome_reference = models.CharField(_("their reference"), max_length=100, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     purged_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[ReportQuerySet] = ReportQuerySet.as_manager()  # type: ignore[assignment]
@@ -190,6 +248,13 @@ class Candidate(models.Model):
 class Handoff(models.Model):
     """The verified hand-off of a found child to the adult of a confirmed match."""
 
+    class Collector(models.TextChoices):
+        """Who takes the child, as checked against the missing report."""
+
+        REPORTER = "reporter", _("The adult who reported the child missing")
+        LISTED = "listed", _("An adult listed on the report")
+        OTHER = "other", _("Someone else")
+
     class IdType(models.TextChoices):
         DRIVING_LICENCE = "driving_licence", _("Driving licence")
         STATE_ID = "state_id", _("State ID card")
@@ -208,6 +273,16 @@ class Handoff(models.Model):
     guardian_knowledge = models.BooleanField(default=False)
     guardian_knowledge_note = models.CharField(max_length=300, blank=True)
     released_to = models.CharField(max_length=200, blank=True)
+    collector = models.CharField(max_length=10, choices=Collector.choices, blank=True)
+    collector_relationship = models.CharField(
+        max_length=20, choices=Relationship.choices, blank=True
+    )
+    # A release to someone the report does not name needs a coordinator's word, with a reason.
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    override_reason = models.CharField(max_length=300, blank=True)
+    override_for = models.CharField(max_length=200, blank=True)  # the name it was given for
     completed_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
@@ -230,6 +305,7 @@ class TimelineNote(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     text = models.TextField()
+    from_guardian = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
