@@ -14,6 +14,7 @@ from ninja.errors import ValidationError
 
 from showup.api_errors import translated_errors
 from showup.reunite.api import router as reunite_router
+from showup.reunite.services import ReuniteError
 
 api = NinjaAPI(title="showup API", version="1", urls_namespace="api")
 
@@ -21,6 +22,16 @@ api = NinjaAPI(title="showup API", version="1", urls_namespace="api")
 @api.exception_handler(ValidationError)
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return api.create_response(request, {"detail": translated_errors(exc.errors)}, status=422)
+
+
+@api.exception_handler(ReuniteError)
+def rule_refused(request: HttpRequest, exc: ReuniteError) -> HttpResponse:
+    """A rule of the case said no: the same service and code the web pages translate."""
+    if exc.status == 422:
+        body: object = {"detail": [{"type": exc.code, "loc": ["body"], "msg": exc.message}]}
+    else:
+        body = {"detail": exc.message, "code": exc.code}
+    return api.create_response(request, body, status=exc.status)
 
 
 @api.exception_handler(MultiPartParserError)

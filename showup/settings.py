@@ -104,10 +104,11 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "role_home"  # each role's start page (core.views.role_home)
 LOGOUT_REDIRECT_URL = "home"
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
@@ -167,6 +168,12 @@ RETENTION_DAYS_DEFAULT = envint("SHOWUP_RETENTION_DAYS", 30)
 # A serving process builds its matching index before its first request (wsgi.py starts it;
 # manage.py commands and tests never do). Off: the first query builds it instead.
 SHOWUP_WARM_INDEX = envbool("SHOWUP_WARM_INDEX", "True")
+
+# The board's map of open reports: a tile URL template such as
+# "https://tile.openstreetmap.org/{z}/{x}/{y}.png" (with its attribution). Empty (the default)
+# draws the markers on a plain background: nothing is fetched from outside, the board works.
+SHOWUP_MAP_TILES = os.environ.get("SHOWUP_MAP_TILES", "")
+SHOWUP_MAP_ATTRIBUTION = os.environ.get("SHOWUP_MAP_ATTRIBUTION", "")
 
 LOGGING = {
     "version": 1,

@@ -13,3 +13,9 @@ urlpatterns = [
     path("api/", include("showup.api_urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Styled error pages in the visitor's language (500 needs neither database nor session).
+handler400 = "showup.core.views.bad_request"
+handler403 = "showup.core.views.permission_denied"
+handler404 = "showup.core.views.page_not_found"
+handler500 = "showup.core.views.server_error"

@@ -1,49 +1,49 @@
-"""Who hears about a confirmed match or a reunion, and what they are told.
+"""Notifications: the generic machinery. Modules say who hears what; core delivers it.
 
-Services call `match_confirmed(candidate_pk)` and `reunited(candidate_pk)` after their
-transaction commits. Both only enqueue a django.tasks task (showup.core.tasks), so a slow SMS
-provider never holds up the coordinator's click: with the default ImmediateBackend the task runs
-inline, in production django_tasks_db's DatabaseBackend hands it to `manage.py db_worker`.
+A module registers a `NotificationKind` (showup.core.registry.register_notification_kind) and,
+after its transaction commits, calls `send(kind_name, pk, **params)`. That only enqueues the
+`notify` task (showup.core.tasks), so a slow SMS provider never holds up a click: with the
+default ImmediateBackend the task runs inline, in production django_tasks_db's DatabaseBackend
+hands it to `showup db_worker`.
 
-The fan-out task writes the in-app notices and enqueues one delivery task per email or SMS;
-tasks carry only primary keys and roles, never an address, so the task queue holds no personal
-data. A delivery that fails is logged and audited ("core.notification.failed") and never undoes
-anything; each delivery that succeeds is audited ("core.notification.sent", with the channel and
-the recipient's role, never the number or address).
+The fan-out asks the kind for its deliveries (channel, recipient, role), writes the in-app
+notices at once and enqueues one `deliver` task per email or SMS. Tasks carry only the kind's
+name, primary keys, roles and codes, never an address: the kind reads the address from the
+database inside the worker, so the task queue holds no personal data.
 
-What the guardian is told: that a child matching their report may have been found and to expect
-a call from the unit, with the link to their status page. Never where the child is, the found
-report's place, or the officer's name.
+Staff recipients ("user:<pk>") read everything in their own language (`User.language`): core
+renders their notice or email inside that language. Other recipients (a guardian) are the
+kind's business, language included.
+
+A delivery that fails is logged and audited ("core.notification.failed", with the error's class
+only: provider messages can quote the address) and never undoes anything; the kind may offer a
+fallback (a guardian's SMS refused, so an email). Each delivery that succeeds is audited
+("core.notification.sent", with the channel and the recipient's role, never the address).
 """
 
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
 from django.utils import translation
-from django.utils.translation import gettext as _
 
-from showup.core.access import is_staff_user
 from showup.core.audit import audit
-from showup.core.models import Notice, Role, User
+from showup.core.models import Notice, User
+from showup.core.phones import DEFAULT_REGION
+from showup.core.registry import notification_kind
 from showup.core.sms import SmsError, send_sms
-
-if TYPE_CHECKING:
-    from showup.reunite.models import Candidate
 
 logger = logging.getLogger(__name__)
 
-
-class Event(StrEnum):
-    MATCH_CONFIRMED = "match_confirmed"
-    REUNITED = "reunited"
+USER_PREFIX = "user:"
 
 
 class Channel(StrEnum):
@@ -52,215 +52,215 @@ class Channel(StrEnum):
     SMS = "sms"
 
 
-GUARDIAN = "guardian"
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One message to send: through which channel, to whom ("user:<pk>" or a code the kind
+    understands, such as "guardian"), and the recipient's role (audited)."""
 
+    channel: Channel
+    recipient: str
+    role: str
 
-# --- entry points called by services (on commit) -------------------------------------------
-
-
-def match_confirmed(candidate_pk: int) -> None:
-    """A coordinator confirmed a match: tell the officer holding the child, the coordinators
-    and the guardian."""
-    _enqueue_fan_out(Event.MATCH_CONFIRMED, candidate_pk)
-
-
-def reunited(candidate_pk: int) -> None:
-    """The hand-off is complete: thank the guardian, tell the coordinators."""
-    _enqueue_fan_out(Event.REUNITED, candidate_pk)
-
-
-def _enqueue_fan_out(event: Event, candidate_pk: int) -> None:
-    # Runs from transaction.on_commit: an exception here would reach the coordinator's request
-    # after the match is already saved, so nothing may escape.
-    from showup.core.tasks import notify
-
-    try:
-        notify.enqueue(str(event), candidate_pk)
-    except Exception as exc:
-        logger.exception("could not enqueue %s notifications for candidate %s", event, candidate_pk)
-        _audit_failed(event, candidate_pk, channel="queue", role="all", error=exc)
-
-
-# --- the fan-out (runs as a task) -----------------------------------------------------------
+    @classmethod
+    def to_user(cls, channel: Channel, user: User | int, role: str) -> Delivery:
+        pk = user if isinstance(user, int) else user.pk
+        return cls(channel, f"{USER_PREFIX}{pk}", role)
 
 
 @dataclass(frozen=True, slots=True)
-class StaffRecipient:
-    user: User
-    role: str  # "holding_officer", "filer" or "coordinator"
+class Message:
+    """What a kind renders for one delivery. `body` is the notice's text in the app; `url` its
+    link (a path). `to` is needed only for recipients who are not users (a user's own email
+    or phone is used otherwise). `phone_region` reads a number stored without country code."""
+
+    body: str
+    subject: str = ""
+    url: str = ""
+    to: str = ""
+    reply_to: str = ""
+    phone_region: str = DEFAULT_REGION
 
 
-def fan_out(event: str, candidate_pk: int) -> None:
+class NotificationKind(ABC):
+    """One kind of notification of one module (a confirmed match, a new missing report)."""
+
+    name: ClassVar[str]
+    # The audit entry names the object by this key: {"candidate": 12} or {"report": 7}.
+    subject_key: ClassVar[str] = "object"
+
+    def agency_id(self, pk: int) -> int | None:
+        """The agency whose audit log records the deliveries."""
+        return None
+
+    @abstractmethod
+    def deliveries(self, pk: int, params: Mapping[str, Any]) -> list[Delivery]:
+        """Who hears about it, through which channel (empty: nobody, e.g. the object is gone
+        or the state changed again before the worker ran)."""
+
+    @abstractmethod
+    def render(
+        self, pk: int, delivery: Delivery, params: Mapping[str, Any], user: User | None
+    ) -> Message | None:
+        """The message for one delivery; None skips it. For a staff recipient `user` is the
+        account and the active language is theirs."""
+
+    def fallback(self, pk: int, delivery: Delivery, params: Mapping[str, Any]) -> Delivery | None:
+        """Another way to reach the recipient when `delivery` failed, or None."""
+        return None
+
+
+# --- helpers for kinds ------------------------------------------------------------------------
+
+
+def supported_language(code: str | None) -> str:
+    """`code` when the site speaks it, the site's default otherwise."""
+    if code and code in {lang for lang, _name in settings.LANGUAGES}:
+        return code
+    return settings.LANGUAGE_CODE
+
+
+def language_of(user: User) -> str:
+    return supported_language(getattr(user, "language", ""))
+
+
+def absolute_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + (path or "/")
+
+
+# --- the entry point (called on commit) -------------------------------------------------------
+
+
+def send(kind_name: str, pk: int, **params: int | str) -> None:
+    """Enqueue the fan-out of one notification. Runs from transaction.on_commit: an exception
+    here would reach the request after the change is saved, so nothing may escape."""
+    from showup.core.tasks import notify
+
+    try:
+        notify.enqueue(kind_name, pk, **params)
+    except Exception as exc:
+        logger.exception("could not enqueue %s notifications for %s", kind_name, pk)
+        _audit_failed(kind_name, pk, params, channel="queue", role="all", error=exc)
+
+
+# --- the fan-out (runs as a task) -------------------------------------------------------------
+
+
+def fan_out(kind_name: str, pk: int, params: Mapping[str, Any]) -> None:
     """Write the in-app notices and enqueue one delivery per email and SMS."""
-    from showup.reunite.models import Candidate
-
-    candidate = (
-        Candidate.objects.select_related("missing", "found", "found__agency")
-        .filter(pk=candidate_pk)
-        .first()
-    )
-    if candidate is None:
-        logger.warning("notifications for candidate %s skipped: it no longer exists", candidate_pk)
+    try:
+        kind = notification_kind(kind_name)
+    except LookupError:
+        logger.error("notification %s for %s dropped: no such kind is registered", kind_name, pk)
         return
-    if event == Event.MATCH_CONFIRMED and candidate.decision != Candidate.Decision.CONFIRMED:
-        # Rejected again before the worker got here: nobody should expect a call.
-        logger.info("match_confirmed for candidate %s skipped: no longer confirmed", candidate_pk)
-        return
-
-    staff = _staff_recipients(candidate, event)
-    for recipient in staff:
-        _create_notice(candidate, Event(event), recipient)
-    if event == Event.MATCH_CONFIRMED:
-        for recipient in staff:
-            if recipient.user.email:
-                _enqueue_delivery(
-                    event,
-                    candidate_pk,
-                    Channel.EMAIL,
-                    f"user:{recipient.user.pk}",
-                    recipient.role,
-                )
-
-    guardian_channel = _guardian_channel(
-        candidate.missing.guardian_phone, candidate.missing.guardian_email
-    )
-    if guardian_channel is None:
-        logger.info("candidate %s: the missing report has no guardian contact", candidate_pk)
-        return
-    _enqueue_delivery(event, candidate_pk, guardian_channel, GUARDIAN, GUARDIAN)
+    for delivery in kind.deliveries(pk, params):
+        if delivery.channel == Channel.APP:
+            _write_notice(kind, pk, delivery, params)
+        else:
+            _enqueue_delivery(kind_name, pk, delivery, params)
 
 
 def _enqueue_delivery(
-    event: str, candidate_pk: int, channel: str, recipient: str, role: str
+    kind_name: str, pk: int, delivery: Delivery, params: Mapping[str, Any]
 ) -> None:
     from showup.core.tasks import deliver
 
     try:
-        deliver.enqueue(event, candidate_pk, str(channel), recipient, role)
+        deliver.enqueue(
+            kind_name, pk, str(delivery.channel), delivery.recipient, delivery.role, **params
+        )
     except Exception as exc:
-        logger.exception("could not enqueue a %s delivery for candidate %s", channel, candidate_pk)
-        _audit_failed(event, candidate_pk, channel=str(channel), role=role, error=exc)
+        logger.exception("could not enqueue a %s delivery of %s", delivery.channel, kind_name)
+        _audit_failed(
+            kind_name, pk, params, channel=str(delivery.channel), role=delivery.role, error=exc
+        )
 
 
-def _guardian_channel(phone: str, email: str) -> Channel | None:
-    if phone.strip():
-        return Channel.SMS
-    if email.strip():
-        return Channel.EMAIL
-    return None
-
-
-def _staff_recipients(candidate: Candidate, event: str) -> list[StaffRecipient]:
-    found = candidate.found
-    recipients: list[StaffRecipient] = []
-    seen: set[int] = set()
-    if event == Event.MATCH_CONFIRMED:
-        holder, role = found.holding_officer, "holding_officer"
-        if holder is None:
-            holder, role = found.filed_by, "filer"
-        if holder is not None and is_staff_user(holder) and holder.agency_id == found.agency_id:
-            recipients.append(StaffRecipient(holder, role))
-            seen.add(holder.pk)
-    coordinators = User.objects.filter(
-        agency_id=found.agency_id, role=Role.COORDINATOR, is_active=True
-    ).order_by("pk")
-    for user in coordinators:
-        if user.pk not in seen:
-            recipients.append(StaffRecipient(user, "coordinator"))
-            seen.add(user.pk)
-    return recipients
-
-
-def _create_notice(candidate: Candidate, event: Event, recipient: StaffRecipient) -> None:
-    found, missing = candidate.found, candidate.missing
-    refs = {"found": found.reference, "missing": missing.reference}
-    with translation.override(settings.LANGUAGE_CODE):
-        if event == Event.REUNITED:
-            text = (
-                _(
-                    "Reunited: found %(found)s and missing %(missing)s are closed after a "
-                    "verified hand-off."
-                )
-                % refs
-            )
-            url = _path("reunite:report_detail", found.pk)
-        elif recipient.role in ("holding_officer", "filer"):
-            text = (
-                _(
-                    "Match confirmed for the child you are with (found %(found)s). The guardian "
-                    "will be called; complete the hand-off checklist when they arrive."
-                )
-                % refs
-            )
-            url = _path("reunite:handoff", candidate.pk)
-        else:
-            text = (
-                _(
-                    "Match confirmed: found %(found)s and missing %(missing)s. The guardian has "
-                    "been told to expect a call from the unit."
-                )
-                % refs
-            )
-            url = _path("reunite:report_detail", found.pk)
+def _user(recipient: str) -> User | None:
+    if not recipient.startswith(USER_PREFIX):
+        return None
     try:
+        return User.objects.filter(
+            pk=int(recipient.removeprefix(USER_PREFIX)), is_active=True
+        ).first()
+    except ValueError:
+        return None
+
+
+def _write_notice(
+    kind: NotificationKind, pk: int, delivery: Delivery, params: Mapping[str, Any]
+) -> None:
+    user = _user(delivery.recipient)
+    if user is None:
+        logger.warning("%s: in-app notice for %s skipped", kind.name, delivery.recipient)
+        return
+    try:
+        with translation.override(language_of(user)):
+            message = kind.render(pk, delivery, params, user)
+        if message is None:
+            return
         with transaction.atomic():
-            Notice.objects.create(user=recipient.user, text=text[:300], url=url)
-            _audit_sent(
-                str(event), candidate.pk, Channel.APP, recipient.role, user=recipient.user.pk
-            )
+            Notice.objects.create(user=user, text=message.body[:300], url=message.url[:300])
+            _audit_sent(kind, pk, params, Channel.APP, delivery.role, user=user.pk)
     except Exception as exc:
         logger.exception("could not write an in-app notice")
-        _audit_failed(str(event), candidate.pk, channel=Channel.APP, role=recipient.role, error=exc)
+        _audit_failed(kind.name, pk, params, channel=Channel.APP, role=delivery.role, error=exc)
 
 
-# --- one delivery (runs as a task) ----------------------------------------------------------
+# --- one delivery (runs as a task) ------------------------------------------------------------
 
 
-def deliver_one(event: str, candidate_pk: int, channel: str, recipient: str, role: str) -> bool:
+def deliver_one(
+    kind_name: str, pk: int, channel: str, recipient: str, role: str, params: Mapping[str, Any]
+) -> bool:
     """Send one email or SMS; returns whether it went out. Failures are logged and audited."""
-    from showup.reunite.models import Candidate
-
-    candidate = (
-        Candidate.objects.select_related("missing", "found", "missing__agency")
-        .filter(pk=candidate_pk)
-        .first()
-    )
-    if candidate is None:
-        return False
-    missing = candidate.missing
     try:
-        if recipient == GUARDIAN:
-            subject, body = _guardian_message(Event(event), candidate)
-            if channel == Channel.SMS:
-                message_id = send_sms(missing.guardian_phone, body)
-            else:
-                _send_email(missing.guardian_email, subject, body, reply_to=missing.agency.email)
-                message_id = ""
+        kind = notification_kind(kind_name)
+    except LookupError:
+        logger.error("delivery of %s dropped: no such kind is registered", kind_name)
+        return False
+    delivery = Delivery(Channel(channel), recipient, role)
+    try:
+        if recipient.startswith(USER_PREFIX):
+            user = _user(recipient)
+            if user is None:  # deactivated since: they no longer hear from us
+                return False
+            with translation.override(language_of(user)):
+                message = kind.render(pk, delivery, params, user)
+            to = (message.to if message else "") or (
+                user.phone if delivery.channel == Channel.SMS else user.email
+            )
         else:
-            user = User.objects.get(pk=int(recipient.removeprefix("user:")), is_active=True)
-            subject, body = _staff_email(Event(event), candidate, role)
-            _send_email(user.email, subject, body, reply_to="")
+            message = kind.render(pk, delivery, params, None)
+            to = message.to if message else ""
+        if message is None:
+            return False
+        if delivery.channel == Channel.SMS:
+            message_id = send_sms(to, message.body, region=message.phone_region)
+        else:
+            if not to:
+                raise ValueError("no email address")
+            send_email(to, message.subject, message.body, reply_to=message.reply_to)
             message_id = ""
     except Exception as exc:
         logger.warning(
-            "%s notification by %s to the %s failed (candidate %s): %s",
-            event,
+            "%s notification by %s to the %s failed (%s): %s",
+            kind_name,
             channel,
             role,
-            candidate_pk,
+            pk,
             _describe(exc),
         )
-        _audit_failed(event, candidate_pk, channel=channel, role=role, error=exc)
-        if recipient == GUARDIAN and channel == Channel.SMS and missing.guardian_email.strip():
-            # A number the provider refuses should not leave the guardian without word.
-            _enqueue_delivery(event, candidate_pk, Channel.EMAIL, GUARDIAN, GUARDIAN)
+        _audit_failed(kind_name, pk, params, channel=channel, role=role, error=exc)
+        alternative = kind.fallback(pk, delivery, params)
+        if alternative is not None and alternative != delivery:
+            _enqueue_delivery(kind_name, pk, alternative, params)
         return False
     extra = {"message_id": message_id} if message_id else {}
-    _audit_sent(event, candidate_pk, channel, role, **extra)
+    _audit_sent(kind, pk, params, delivery.channel, role, **extra)
     return True
 
 
-def _send_email(to: str, subject: str, body: str, *, reply_to: str) -> None:
+def send_email(to: str, subject: str, body: str, *, reply_to: str = "") -> None:
     message = EmailMessage(
         subject=subject,
         body=body,
@@ -271,110 +271,36 @@ def _send_email(to: str, subject: str, body: str, *, reply_to: str) -> None:
     message.send(fail_silently=False)
 
 
-def status_link(token: str) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("reunite:status", args=[token])
+# --- audit ------------------------------------------------------------------------------------
 
 
-def _guardian_message(event: Event, candidate: Candidate) -> tuple[str, str]:
-    """Subject and body in the guardian's language. Never the child's whereabouts."""
-    missing = candidate.missing
-    language = missing.guardian_language or settings.LANGUAGE_CODE
-    if language not in {code for code, _name in settings.LANGUAGES}:
-        language = settings.LANGUAGE_CODE
-    values = {
-        "reference": missing.reference,
-        "agency": missing.agency.name,
-        "link": status_link(missing.status_token),
-    }
-    with translation.override(language):
-        if event == Event.MATCH_CONFIRMED:
-            subject = _("Your report %(reference)s: please expect a call") % values
-            body = (
-                _(
-                    "showup %(reference)s: a child matching your report may have been found. "
-                    "%(agency)s will call you shortly; please keep your phone with you. "
-                    "Your status page: %(link)s"
-                )
-                % values
-            )
-        else:
-            subject = _("Your report %(reference)s: reunited") % values
-            body = (
-                _(
-                    "showup %(reference)s: your report is closed as reunited. Thank you, and we "
-                    "are glad you are together again. %(link)s"
-                )
-                % values
-            )
-    return subject, body
-
-
-def _staff_email(event: Event, candidate: Candidate, role: str) -> tuple[str, str]:
-    # Email leaves showup: it names the reports, not the child, and links back to the app.
-    found, missing = candidate.found, candidate.missing
-    values = {"found": found.reference, "missing": missing.reference}
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("Match confirmed: found %(found)s, missing %(missing)s") % values
-        if role in ("holding_officer", "filer"):
-            action = _(
-                "You are with the child. When the guardian arrives, complete the hand-off "
-                "checklist: %(url)s"
-            ) % {"url": _absolute("reunite:handoff", candidate.pk)}
-        else:
-            action = _("Call the guardian and arrange the hand-off: %(url)s") % {
-                "url": _absolute("reunite:report_detail", found.pk)
-            }
-        body = "\n\n".join(
-            [
-                _(
-                    "A coordinator confirmed that found report %(found)s and missing report "
-                    "%(missing)s are the same child. The guardian has been told to expect a call "
-                    "from the unit."
-                )
-                % values,
-                action,
-                _(
-                    "For the child's privacy this email carries no personal details; they are in "
-                    "showup."
-                ),
-            ]
-        )
-    return subject, body
-
-
-def _path(name: str, pk: int) -> str:
+def _subject(kind_name: str, pk: int) -> tuple[str, int | None]:
     try:
-        return reverse(name, args=[pk])
-    except NoReverseMatch:
-        logger.warning("no URL named %s; the notice will carry no link", name)
-        return ""
+        kind = notification_kind(kind_name)
+    except LookupError:
+        return "object", None
+    try:
+        return kind.subject_key, kind.agency_id(pk)
+    except Exception:
+        return kind.subject_key, None
 
 
-def _absolute(name: str, pk: int) -> str:
-    return settings.SITE_URL.rstrip("/") + (_path(name, pk) or "/")
-
-
-# --- audit ----------------------------------------------------------------------------------
-
-
-def _agency_of(candidate_pk: int) -> int | None:
-    from showup.reunite.models import Candidate
-
-    return (
-        Candidate.objects.filter(pk=candidate_pk)
-        .values_list("missing__agency_id", flat=True)
-        .first()
-    )
-
-
-def _audit_sent(event: str, candidate_pk: int, channel: str, role: str, **extra: Any) -> None:
+def _audit_sent(
+    kind: NotificationKind,
+    pk: int,
+    params: Mapping[str, Any],
+    channel: str,
+    role: str,
+    **extra: Any,
+) -> None:
     audit(
         "core.notification.sent",
         actor=None,
         actor_label="system",
-        agency_id=_agency_of(candidate_pk),
-        event=str(event),
-        candidate=candidate_pk,
+        agency_id=kind.agency_id(pk),
+        event=kind.name,
+        **{kind.subject_key: pk},
+        **params,
         channel=str(channel),
         role=role,
         **extra,
@@ -382,16 +308,24 @@ def _audit_sent(event: str, candidate_pk: int, channel: str, role: str, **extra:
 
 
 def _audit_failed(
-    event: str, candidate_pk: int, *, channel: str, role: str, error: BaseException
+    kind_name: str,
+    pk: int,
+    params: Mapping[str, Any],
+    *,
+    channel: str,
+    role: str,
+    error: BaseException,
 ) -> None:
     try:
+        subject_key, agency_id = _subject(kind_name, pk)
         audit(
             "core.notification.failed",
             actor=None,
             actor_label="system",
-            agency_id=_agency_of(candidate_pk),
-            event=str(event),
-            candidate=candidate_pk,
+            agency_id=agency_id,
+            event=kind_name,
+            **{subject_key: pk},
+            **params,
             channel=str(channel),
             role=role,
             # The class only: provider messages and SMTP errors can quote the address.

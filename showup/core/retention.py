@@ -1,170 +1,57 @@
-"""The retention purge: personal data of closed reports goes after the agency's retention period.
+"""The retention run: every module's purger, one after the other.
 
-A report that has been reunited, cancelled or closed for longer than its agency's
-`retention_days` keeps only a non-identifying stub for statistics: kind, situation, status,
-agency, partner organisation, reference, age rounded to whole years, sex, position rounded to
-two decimals (about 1 km), the hour it was seen, and its created and closed times. Everything
-else that could identify a child or a guardian is removed: names, descriptions, free text,
-guardian contact, the photo file, timeline notes, the hand-off's personal fields and the
-candidates' reasons, both the English text and the structured form (they quote names). The
-status token is replaced, so the guardian's old link stops answering. Open reports are never
-purged.
+Each module registers a purger (showup.core.registry.register_purger) that removes the personal
+data its agency's retention period no longer allows, leaving non-identifying stubs; reunite
+purges closed reports, visits closed visit requests. core itself only clears its own
+idempotency keys after a day.
 
 Run it with `showup purge_expired` (cron) or let `showup run_scheduler` enqueue the
-`purge_expired_reports` task every hour. Each run writes one audit entry with counts only.
+`purge_expired_data` task every hour. Each real run writes one audit entry,
+`core.retention.purged`, with every purger's counts (counts only, never names).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import logging
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from showup.core.audit import audit
-from showup.core.models import Agency
-from showup.core.photos import delete_photo
+from showup.core.models import IdempotencyKey
+from showup.core.registry import purgers
 
-if TYPE_CHECKING:
-    from showup.reunite.models import Report, ReportQuerySet
+logger = logging.getLogger(__name__)
 
-# Statuses after which a report is closed for good; OPEN and MATCHED are never purged.
-CLOSED_STATUSES = ("reunited", "cancelled", "closed")
-
-_CLEARED_TEXT = (
-    "given_name",
-    "family_name",
-    "hair",
-    "clothing",
-    "carrying",
-    "description",
-    "place",
-    "safe_location",
-    "guardian_name",
-    "guardian_phone",
-    "guardian_email",
-    "cancel_reason",
-)
+IDEMPOTENCY_KEY_LIFETIME = timedelta(days=1)
 
 
-@dataclass(slots=True)
-class PurgeCounts:
-    reports: int = 0
-    photos: int = 0
-    notes: int = 0
-    handoffs: int = 0
-    candidates: int = 0
-    by_agency: dict[str, int] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def expired_reports(now: datetime | None = None) -> ReportQuerySet:
-    """Closed, not yet purged reports whose agency's retention period has passed."""
-    from showup.reunite.models import Report
-
+def purge_expired(*, now: datetime | None = None, dry_run: bool = False) -> dict[str, Any]:
+    """Run every registered purger; returns {purger name: its counts}. A purger that fails is
+    logged and the others still run (its entry is {"error": "<exception class>"})."""
     now = now or timezone.now()
-    by_agency = Q()
-    for agency_id, days in Agency.objects.values_list("pk", "retention_days"):
-        by_agency |= Q(agency_id=agency_id, closed_at__lt=now - timedelta(days=days))
-    if not by_agency:
-        return Report.objects.none()
-    return Report.objects.filter(
-        by_agency,
-        status__in=CLOSED_STATUSES,
-        closed_at__isnull=False,
-        purged_at__isnull=True,
-    )
+    results: dict[str, Any] = {}
+    for purger in purgers():
+        try:
+            results[purger.name] = purger.purge(now, dry_run)
+        except Exception as exc:
+            logger.exception("the %s retention purger failed", purger.name)
+            results[purger.name] = {"error": type(exc).__name__}
+    if not dry_run:
+        audit("core.retention.purged", actor=None, actor_label="system", **results)
+    return results
 
 
-def purge_expired(*, now: datetime | None = None, dry_run: bool = False) -> PurgeCounts:
-    """Purge every expired report (one transaction each); with dry_run only count them."""
-    from showup.reunite.models import Candidate, Handoff, Report, TimelineNote
+class IdempotencyKeyPurger:
+    """Idempotency keys only need to outlive a client's retries: a day is plenty."""
 
-    now = now or timezone.now()
-    counts = PurgeCounts()
-    expired = expired_reports(now).select_related("agency").order_by("pk")
-    if dry_run:
-        for report in expired:
-            counts.reports += 1
-            counts.photos += bool(report.photo)
-            counts.by_agency[report.agency.slug] = counts.by_agency.get(report.agency.slug, 0) + 1
-        ids = [r.pk for r in expired]
-        counts.notes = TimelineNote.objects.filter(report_id__in=ids).count()
-        counts.candidates = (
-            Candidate.objects.filter(Q(missing_id__in=ids) | Q(found_id__in=ids))
-            .exclude(reasons=[], reason_keys=[])
-            .count()
-        )
-        counts.handoffs = (
-            Handoff.objects.filter(
-                Q(candidate__missing_id__in=ids) | Q(candidate__found_id__in=ids)
-            )
-            .exclude(id_last4="", guardian_knowledge_note="", released_to="")
-            .count()
-        )
-        return counts
+    name = "idempotency_keys"
 
-    for pk in list(expired.values_list("pk", flat=True)):
-        with transaction.atomic():
-            locked = (
-                Report.objects.select_for_update()
-                .select_related("agency")
-                .filter(pk=pk, status__in=CLOSED_STATUSES, purged_at__isnull=True)
-                .first()
-            )
-            if locked is None:  # reopened or purged by a concurrent run meanwhile
-                continue
-            _purge_report(locked, counts, now)
-    audit("core.retention.purged", actor=None, actor_label="system", **counts.as_dict())
-    return counts
+    def purge(self, now: datetime, dry_run: bool) -> dict[str, Any]:
+        old = IdempotencyKey.objects.filter(created_at__lt=now - IDEMPOTENCY_KEY_LIFETIME)
+        return {"keys": old.count() if dry_run else old.delete()[0]}
 
-
-def _purge_report(report: Report, counts: PurgeCounts, now: datetime) -> None:
-    from showup.reunite.models import Candidate, Handoff, TimelineNote, new_status_token
-
-    for name in _CLEARED_TEXT:
-        setattr(report, name, "")
-    report.other_names = []
-    report.languages = []
-    report.height_cm = None
-    report.age_years = _whole_years(report.age_years)
-    report.age_min = _whole_years(report.age_min)
-    report.age_max = _whole_years(report.age_max)
-    report.lat = None if report.lat is None else round(report.lat, 2)
-    report.lon = None if report.lon is None else round(report.lon, 2)
-    report.seen_at = report.seen_at.replace(minute=0, second=0, microsecond=0)
-    report.status_token = new_status_token()
-    report.purged_at = now
-    photo, report.photo = report.photo, ""
-    report.save()
-    if photo:
-        counts.photos += 1
-        # The file goes only once the row no longer names it.
-        transaction.on_commit(lambda: delete_photo(photo))
-
-    counts.notes += TimelineNote.objects.filter(report=report).delete()[0]
-    pairs = Q(missing=report) | Q(found=report)
-    counts.candidates += (
-        Candidate.objects.filter(pairs)
-        .exclude(reasons=[], reason_keys=[])
-        .update(reasons=[], reason_keys=[])
-    )
-    counts.handoffs += (
-        Handoff.objects.filter(Q(candidate__missing=report) | Q(candidate__found=report))
-        .exclude(id_last4="", guardian_knowledge_note="", released_to="")
-        .update(id_last4="", guardian_knowledge_note="", released_to="")
-    )
-    counts.reports += 1
-    counts.by_agency[report.agency.slug] = counts.by_agency.get(report.agency.slug, 0) + 1
-
-
-def _whole_years(value: Decimal | float | None) -> Decimal | None:
-    if value is None:
-        return None
-    return Decimal(value).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+    def summary(self, counts: dict[str, Any], dry_run: bool) -> list[str]:
+        verb = "Would remove" if dry_run else "Removed"
+        return [f"{verb} {counts['keys']} idempotency key(s) older than a day."]

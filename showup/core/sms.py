@@ -1,7 +1,8 @@
 """Text messages to guardians, through a small backend interface.
 
-`send_sms(to, body)` normalises the number to E.164 and hands it to the backend named by
-settings.SMS_BACKEND:
+`send_sms(to, body, region=...)` reads the number with `showup.core.phones.parse_phone` (the
+same reading the forms and the API use, so any number they accept can be texted), and hands
+the E.164 form to the backend named by settings.SMS_BACKEND:
 
 - "console": prints the message (the demo), like Django's console email backend;
 - "locmem": appends to `outbox` (tests), like django.core.mail.outbox;
@@ -14,13 +15,14 @@ matters (notifications log and audit it, and never let it undo a state change).
 
 from __future__ import annotations
 
-import re
 import secrets
 import sys
 from dataclasses import dataclass
 
 import httpx
 from django.conf import settings
+
+from showup.core.phones import DEFAULT_REGION, PhoneNumberError, parse_phone
 
 TWILIO_TIMEOUT_SECONDS = 10.0
 
@@ -39,32 +41,20 @@ class SmsMessage:
 # The locmem backend's sent messages; tests empty it (django's mail.outbox does the same).
 outbox: list[SmsMessage] = []
 
-_SEPARATORS = re.compile(r"[\s\-().\u00a0/]")
+
+def normalise_phone(raw: str, region: str | None = DEFAULT_REGION) -> str:
+    """Return the number in E.164, read as `parse_phone` reads it (a number without a country
+    code belongs to `region`, the agency's phone region). Anything else is an SmsError."""
+    try:
+        return parse_phone(raw, region)
+    except PhoneNumberError as exc:
+        raise SmsError(f"not a phone number that can be texted ({exc.code})") from exc
 
 
-def normalise_phone(raw: str) -> str:
-    """Return the number in E.164 (+ and 8 to 15 digits); a bare 10-digit number is taken as
-    North American (+1). Anything else is refused with SmsError."""
-    text = _SEPARATORS.sub("", raw or "")
-    if text.startswith("00"):
-        text = "+" + text[2:]
-    if text.startswith("+"):
-        digits = text[1:]
-        if not digits.isdigit() or not 8 <= len(digits) <= 15 or digits.startswith("0"):
-            raise SmsError("not a valid international phone number")
-        return "+" + digits
-    if not text.isdigit():
-        raise SmsError("a phone number may contain only digits, spaces, dashes and a leading +")
-    if len(text) == 10 and text[0] not in "01":
-        return "+1" + text
-    if len(text) == 11 and text.startswith("1") and text[1] not in "01":
-        return "+" + text
-    raise SmsError("not a valid phone number (use 10 digits, or + and the country code)")
-
-
-def send_sms(to: str, body: str) -> str:
-    """Send one text message and return the backend's message id."""
-    number = normalise_phone(to)
+def send_sms(to: str, body: str, *, region: str | None = DEFAULT_REGION) -> str:
+    """Send one text message and return the backend's message id. `region` reads a number
+    stored without its country code (pass the agency's `phone_region`)."""
+    number = normalise_phone(to, region)
     if not body.strip():
         raise SmsError("refusing to send an empty message")
     backend = settings.SMS_BACKEND

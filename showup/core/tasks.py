@@ -2,8 +2,8 @@
 
 settings.TASKS uses the ImmediateBackend by default, so these run inline in the request; in
 production SHOWUP_TASKS_BACKEND=django_tasks_db.DatabaseBackend queues them in the database and
-`showup db_worker` runs them. Arguments are primary keys and codes only, so the queue table holds
-no personal data (it is not covered by the retention purge).
+`showup db_worker` runs them. Arguments are a registered kind's name, primary keys and codes
+only, so the queue table holds no personal data (it is not covered by the retention purge).
 """
 
 from __future__ import annotations
@@ -14,26 +14,29 @@ from django.tasks import task
 
 
 @task
-def notify(event: str, candidate_pk: int) -> None:
-    """Fan out one event (match_confirmed, reunited): in-app notices, then one delivery task
+def notify(kind: str, pk: int, **params: int | str) -> None:
+    """Fan out one notification of a registered kind: in-app notices, then one delivery task
     per email and SMS."""
     from showup.core.notifications import fan_out
 
-    fan_out(event, candidate_pk)
+    fan_out(kind, pk, params)
 
 
 @task
-def deliver(event: str, candidate_pk: int, channel: str, recipient: str, role: str) -> bool:
-    """Send one email or SMS ("guardian" or "user:<pk>"); failures are audited, not raised."""
+def deliver(
+    kind: str, pk: int, channel: str, recipient: str, role: str, **params: int | str
+) -> bool:
+    """Send one email or SMS (recipient "user:<pk>" or a kind's own code such as "guardian");
+    failures are audited, not raised."""
     from showup.core.notifications import deliver_one
 
-    return deliver_one(event, candidate_pk, channel, recipient, role)
+    return deliver_one(kind, pk, channel, recipient, role, params)
 
 
 @task
-def purge_expired_reports() -> dict[str, Any]:
-    """The retention purge (scheduled by `showup run_scheduler` or cron)."""
+def purge_expired_data() -> dict[str, Any]:
+    """The retention run: every registered purger (scheduled by `showup run_scheduler` or
+    cron)."""
     from showup.core.retention import purge_expired
-    from showup.visits.services import purge_expired_visits
 
-    return {**purge_expired().as_dict(), "visit_requests": purge_expired_visits()}
+    return purge_expired()

@@ -90,6 +90,7 @@ def staff_login(live_server: Any) -> Any:
         page.get_by_label("Username").fill(user.username)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(f"{live_server.url}/")
+        # Each role lands on its own start page (core.views.role_home), not on "/".
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
     return do

@@ -6,41 +6,46 @@ Like the HTML views, these functions validate input and check access, then call 
 a report the caller may not see answers 404 exactly like one that does not exist.
 """
 
-from datetime import datetime
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Query, Router, Schema, Status, UploadedFile
+from ninja import File, Header, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError, ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import SessionAuth
 
-from showup.core.access import (
-    access_report_by_id,
-    can_decide_matches,
-    can_file_reports,
-    is_staff_user,
-    visible_reports,
-)
+from showup.core import idempotency
+from showup.core.access import can_decide_matches, can_file_reports, can_hand_off, is_staff_user
 from showup.core.models import User
 from showup.core.photos import clean_photo
 from showup.reunite import services
-from showup.reunite.forms import FUTURE_TOLERANCE, MAX_REPORT_AGE
-from showup.reunite.models import Candidate, Report
+from showup.reunite.access import access_report_by_id, visible_reports
+from showup.reunite.models import Candidate, Handoff, Report
 from showup.reunite.schemas import (
     CancelIn,
     CandidateOut,
+    CloseIn,
+    HandoffIn,
+    HandoffOut,
+    InformationIn,
     Message,
+    OverrideIn,
     ReportCreateIn,
     ReportOut,
     ReportPatchIn,
     ReportSummaryOut,
+    RuleError,
+    TransferIn,
+    UndoIn,
     ValidationErrorOut,
 )
+from showup.reunite.validation import check_report, fill_age_range
 
 
 class StaffSession(SessionAuth):
@@ -62,62 +67,24 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-# --- validation shared by create and edit ---------------------------------------------------
+# --- rules and validation shared with the web ----------------------------------------------
 
 
-def _field_error(errors: list[dict[str, Any]], field: str, message: str) -> None:
-    errors.append({"type": "value_error", "loc": ["body", "payload", field], "msg": message})
-
-
-def _check_report(kind: str, values: dict[str, Any], *, check_time: bool) -> list[dict[str, Any]]:
-    """The rules the report forms apply across fields; `values` is the report as it would be."""
-    errors: list[dict[str, Any]] = []
-    if kind == Report.Kind.MISSING:
-        if not values.get("given_name"):
-            _field_error(errors, "given_name", _("The child's first name is required."))
-        if values.get("age_years") is None:
-            _field_error(errors, "age_years", _("The child's age is required (0 to 18)."))
-        if not values.get("sex"):
-            _field_error(errors, "sex", _("Choose male, female or unknown."))
-        if not values.get("guardian_name"):
-            _field_error(errors, "guardian_name", _("The guardian's name is required."))
-        if not values.get("guardian_phone") and not values.get("guardian_email"):
-            _field_error(
-                errors,
-                "guardian_phone",
-                _("Give the guardian's phone number or email so the unit can reach them."),
-            )
-    else:
-        if not values.get("safe_location"):
-            _field_error(errors, "safe_location", _("Say where the child is being kept safe now."))
-        low, high = values.get("age_min"), values.get("age_max")
-        if low is not None and high is not None and low > high:
-            _field_error(errors, "age_max", _("The upper age must not be below the lower age."))
-    lat, lon = values.get("lat"), values.get("lon")
-    if (lat is None) != (lon is None):
-        _field_error(
-            errors, "lon" if lon is None else "lat", _("Give both lat and lon, or neither.")
+def _check(
+    report_kind: str, values: dict[str, Any], *, check_time: bool, creating: bool, user: User
+) -> None:
+    """The report rules the forms apply (showup.reunite.validation), as a 422 naming fields."""
+    region = user.agency.phone_region if user.agency else None
+    problems = check_report(
+        report_kind, values, check_time=check_time, creating=creating, region=region
+    )
+    if problems:
+        raise ValidationError(
+            [
+                {"type": p.code, "loc": ["body", "payload", p.field], "msg": p.message}
+                for p in problems
+            ]
         )
-    elif lat is None and not values.get("place"):
-        _field_error(errors, "place", _("Give the place, or a position (lat and lon)."))
-    seen_at: datetime | None = values.get("seen_at")
-    if seen_at is None:
-        _field_error(errors, "seen_at", _("The time is required."))
-    elif check_time:
-        now = timezone.now()
-        if seen_at > now + FUTURE_TOLERANCE:
-            _field_error(errors, "seen_at", _("This time is in the future."))
-        elif seen_at < now - MAX_REPORT_AGE:
-            _field_error(errors, "seen_at", _("This is more than 30 days ago."))
-    return errors
-
-
-def _fill_age_range(values: dict[str, Any]) -> None:
-    # One given age becomes a range of one, as in the found-child form.
-    if values.get("age_min") is None and values.get("age_max") is not None:
-        values["age_min"] = values["age_max"]
-    if values.get("age_max") is None and values.get("age_min") is not None:
-        values["age_max"] = values["age_min"]
 
 
 # --- reports --------------------------------------------------------------------------------
@@ -125,28 +92,85 @@ def _fill_age_range(values: dict[str, Any]) -> None:
 
 @router.post(
     "/reports",
-    response={201: ReportOut, 401: Message, 403: Message, 422: ValidationErrorOut},
+    response={
+        201: ReportOut,
+        400: Message,
+        401: Message,
+        403: Message,
+        409: Message,
+        422: ValidationErrorOut,
+    },
     summary="File a missing or found child report",
-    description="Partners' reports belong to their organisation. Matching runs at once.",
+    description="Partners' reports belong to their organisation. Matching runs at once.\n\n"
+    "Send an `Idempotency-Key` header (a UUID: 1 to 120 printable ASCII characters) to make "
+    "retries safe: a repeat with the same key and the same body answers 201 with the report "
+    "filed the first time and files nothing; the same key with another body is 422; a repeat "
+    "while the first is still being processed is 409 (retry shortly); a malformed key is 400. "
+    "Keys are remembered for 24 hours, per staff account. Without the header every request "
+    "files a report.",
 )
-def report_create(request: HttpRequest, payload: ReportCreateIn) -> Any:
+def report_create(
+    request: HttpRequest,
+    payload: ReportCreateIn,
+    idempotency_key: str | None = Header(
+        None,
+        alias=idempotency.HEADER,
+        description="Makes the request safe to retry: see the operation's description.",
+    ),
+) -> Any:
     user = _user(request)
     if not can_file_reports(user) or user.agency is None:
         raise HttpError(403, "This account may not file reports.")
+    agency = user.agency
+    with _idempotency_errors():
+        claim = idempotency.header_claim(request, idempotency_key, _json_body(request, payload))
+        first = idempotency.replay(claim) if claim else None
+    if first is not None and isinstance(first.obj, Report):
+        return Status(first.status_code, _reload(first.obj.pk))
     data = payload.model_dump(exclude={"kind"})
     if payload.kind == Report.Kind.FOUND:
-        _fill_age_range(data)
-    errors = _check_report(payload.kind, data, check_time=True)
-    if errors:
-        raise ValidationError(errors)
-    report = services.report_create(
-        agency=user.agency,
-        kind=payload.kind,
-        data=data,
-        filed_by=user,
-        partner_org=user.partner_org if user.is_partner else None,
-    )
-    return Status(201, _reload(report.pk))
+        fill_age_range(data)
+    _check(payload.kind, data, check_time=True, creating=True, user=user)
+    with _idempotency_errors():
+        outcome = idempotency.run_once(
+            claim,
+            lambda: services.report_create(
+                agency=agency,
+                kind=payload.kind,
+                data=data,
+                filed_by=user,
+                partner_org=user.partner_org if user.is_partner else None,
+            ),
+        )
+    return Status(outcome.status_code, _reload(outcome.obj.pk))
+
+
+def _json_body(request: HttpRequest, payload: Schema) -> Any:
+    """The request body as sent (for the idempotency fingerprint), or the parsed payload."""
+    try:
+        return json.loads(request.body)
+    except ValueError:
+        return payload.model_dump(mode="json")
+
+
+@contextmanager
+def _idempotency_errors() -> Iterator[None]:
+    """An `Idempotency-Key` that cannot be honoured: 400 malformed, 409 still in flight, 422
+    already used with another body (in the shape of every other 422)."""
+    try:
+        yield
+    except idempotency.IdempotencyError as exc:
+        if exc.code == "key_reused":
+            raise ValidationError(
+                [
+                    {
+                        "type": "idempotency_key_reused",
+                        "loc": ["header", idempotency.HEADER],
+                        "msg": exc.message,
+                    }
+                ]
+            ) from exc
+        raise HttpError(exc.status, exc.message) from exc
 
 
 class ReportFilter(Schema):
@@ -206,41 +230,136 @@ def report_update(request: HttpRequest, report_id: int, payload: ReportPatchIn) 
     values = {name: getattr(report, name) for name in services.REPORT_FIELDS}
     values.update(sent)
     if report.kind == Report.Kind.FOUND:
-        _fill_age_range(values)
+        fill_age_range(values)
         for name in ("age_min", "age_max"):
             if values[name] != getattr(report, name):
                 sent[name] = values[name]
     time_changed = "seen_at" in sent and sent["seen_at"] != report.seen_at
-    errors = _check_report(report.kind, values, check_time=time_changed)
-    if errors:
-        raise ValidationError(errors)
+    _check(report.kind, values, check_time=time_changed, creating=False, user=user)
+    if "guardian_phone" in sent:
+        sent["guardian_phone"] = values["guardian_phone"]
     services.report_update(report=report, data=sent, actor=user)
     return _reload(report.pk)
 
 
 @router.post(
     "/reports/{report_id}/cancel",
-    response={200: ReportOut, 409: Message, **ERRORS},
-    summary="Cancel a report that is no longer needed",
-    description="For example: the child was found at the neighbour's. A reason is required.",
+    response={200: ReportOut, 409: RuleError, **ERRORS},
+    summary="Cancel a report filed in error",
+    description="Closes the report with the outcome `filed_in_error`. A reason is required. "
+    "For every other ending use `/close` with its outcome.",
 )
 def report_cancel(request: HttpRequest, report_id: int, payload: CancelIn) -> Any:
     user = _user(request)
     report = access_report_by_id(user, report_id)
     if not can_file_reports(user):
-        raise HttpError(403, "This account may not cancel reports.")
-    if report.status != Report.Status.OPEN:
-        raise HttpError(409, f"Only an open report can be cancelled; this one is {report.status}.")
+        raise HttpError(403, _("This account may not close reports."))
     services.report_cancel(report=report, reason=payload.reason, actor=user)
     return _reload(report.pk)
 
 
-def _editable_report(user: User, report_id: int) -> Report:
-    """The access rule for every change of a report's content: fields and photo alike."""
+@router.post(
+    "/reports/{report_id}/close",
+    response={200: ReportOut, 409: RuleError, **ERRORS},
+    summary="Close a report with its outcome",
+    description="Outcomes: taken_home (by the officer), child_services and other_agency (with "
+    "`agency` and their `reference`), no_report_needed (guardian found), duplicate (with "
+    "`duplicate_of`, the kept report's reference), filed_in_error. A reunion is recorded by "
+    "the hand-off, never here. A report with a confirmed match cannot be closed: undo the "
+    "confirmation first (409 `report_matched`). Partner staff may only use no_report_needed "
+    "and filed_in_error.",
+)
+def report_close(request: HttpRequest, report_id: int, payload: CloseIn) -> Any:
+    user = _user(request)
     report = access_report_by_id(user, report_id)
-    if report.purged_at is not None:
-        raise HttpError(409, "This report's personal data was purged; it cannot be edited.")
-    return report
+    if not can_file_reports(user):
+        raise HttpError(403, _("This account may not close reports."))
+    duplicate_of = None
+    if payload.duplicate_of:
+        duplicate_of = visible_reports(user).filter(reference=payload.duplicate_of.upper()).first()
+        if duplicate_of is None:
+            raise ValidationError(
+                [
+                    {
+                        "type": "duplicate_invalid",
+                        "loc": ["body", "payload", "duplicate_of"],
+                        "msg": _("No report with this reference."),
+                    }
+                ]
+            )
+    services.report_close(
+        report=report,
+        outcome=payload.outcome,
+        actor=user,
+        agency_name=payload.agency,
+        reference=payload.reference,
+        duplicate_of=duplicate_of,
+        reason=payload.reason,
+    )
+    return _reload(report.pk)
+
+
+@router.post(
+    "/reports/{report_id}/transfer",
+    response={200: ReportOut, 409: RuleError, **ERRORS},
+    summary="Transfer a report to another officer",
+    description="The officer (or coordinator) of the agency named by username becomes "
+    "responsible; for a found report, the one with the child. They are notified.",
+)
+def report_transfer(request: HttpRequest, report_id: int, payload: TransferIn) -> Any:
+    user = _user(request)
+    report = access_report_by_id(user, report_id)
+    if not user.is_agency_staff:
+        raise HttpError(403, _("Only the agency's officers and coordinators transfer reports."))
+    target = User.objects.filter(username=payload.to, agency_id=report.agency_id).first()
+    if target is None:
+        raise ValidationError(
+            [
+                {
+                    "type": "transfer_invalid",
+                    "loc": ["body", "payload", "to"],
+                    "msg": _("No officer of the agency has this username."),
+                }
+            ]
+        )
+    services.report_transfer(report=report, to_officer=target, actor=user)
+    return _reload(report.pk)
+
+
+@router.post(
+    "/reports/{report_id}/merge-into/{kept_id}",
+    response={200: ReportOut, 409: RuleError, **ERRORS},
+    summary="Merge a likely duplicate into the report that is kept (coordinators)",
+    description="Closes this report as a duplicate of the kept one, whose timeline says so.",
+)
+def report_merge(request: HttpRequest, report_id: int, kept_id: int) -> Any:
+    user = _user(request)
+    report = access_report_by_id(user, report_id)
+    kept = access_report_by_id(user, kept_id)
+    if not can_decide_matches(user):
+        raise HttpError(403, _("Only coordinators merge reports."))
+    services.report_merge(duplicate=report, into=kept, actor=user)
+    return _reload(report.pk)
+
+
+@router.post(
+    "/reports/{report_id}/information",
+    response={200: ReportOut, 409: RuleError, **ERRORS},
+    summary="Add information to an open report",
+    description="The text becomes a timeline note and joins the description; matching runs "
+    "again. Audited.",
+)
+def report_information(request: HttpRequest, report_id: int, payload: InformationIn) -> Any:
+    user = _user(request)
+    report = access_report_by_id(user, report_id)
+    services.report_add_information(report=report, text=payload.text, actor=user)
+    return _reload(report.pk)
+
+
+def _editable_report(user: User, report_id: int) -> Report:
+    """The access rule for every change of a report's content: fields and photo alike. The
+    state rules (closed, purged) are the services'."""
+    return access_report_by_id(user, report_id)
 
 
 @router.post(
@@ -284,7 +403,9 @@ def report_photo_delete(request: HttpRequest, report_id: int) -> Any:
 
 
 def _reload(pk: int) -> Report:
-    return Report.objects.select_related("partner_org", "filed_by", "holding_officer").get(pk=pk)
+    return Report.objects.select_related(
+        "partner_org", "filed_by", "holding_officer", "possible_duplicate_of", "duplicate_of"
+    ).get(pk=pk)
 
 
 # --- candidate matches ----------------------------------------------------------------------
@@ -320,43 +441,92 @@ def report_candidates(request: HttpRequest, report_id: int) -> Any:
     )
 
 
+def _coordinator(user: User) -> None:
+    if not can_decide_matches(user):
+        raise HttpError(403, _("Only coordinators confirm, reject or undo matches."))
+
+
 @router.post(
     "/candidates/{candidate_id}/confirm",
-    response={200: CandidateOut, 409: Message, **ERRORS},
+    response={200: CandidateOut, 409: RuleError, **ERRORS},
     summary="Confirm a candidate match (coordinators)",
     description="Both reports become 'matched'; the officer with the child, the coordinators "
-    "and the guardian are notified (the guardian never learns where the child is).",
+    "and the guardian are notified (the guardian never learns where the child is). 409 with "
+    "a `code`: already_confirmed, pair_rejected, other_confirmed, not_open.",
 )
 def candidate_confirm(request: HttpRequest, candidate_id: int) -> Any:
     user = _user(request)
     candidate = _access_candidate_by_id(user, candidate_id)
-    if not can_decide_matches(user):
-        raise HttpError(403, "Only coordinators confirm or reject matches.")
-    if candidate.decision == Candidate.Decision.CONFIRMED:
-        return candidate
-    for side in (candidate.missing, candidate.found):
-        if side.status != Report.Status.OPEN:
-            raise HttpError(
-                409, f"Report {side.reference} is {side.status}; only open reports can be matched."
-            )
-    return services.candidate_confirm(candidate=candidate, actor=user)
+    _coordinator(user)
+    services.candidate_confirm(candidate=candidate, actor=user)
+    return _access_candidate_by_id(user, candidate_id)
 
 
 @router.post(
     "/candidates/{candidate_id}/reject",
-    response={200: CandidateOut, 409: Message, **ERRORS},
+    response={200: CandidateOut, 409: RuleError, **ERRORS},
     summary="Reject a candidate match (coordinators)",
     description="A rejected pair is never proposed again. Rejecting a confirmed match reopens "
-    "both reports, unless the hand-off is already done.",
+    "both reports, unless the hand-off is already done (409 handoff_done).",
 )
 def candidate_reject(request: HttpRequest, candidate_id: int) -> Any:
     user = _user(request)
     candidate = _access_candidate_by_id(user, candidate_id)
-    if not can_decide_matches(user):
-        raise HttpError(403, "Only coordinators confirm or reject matches.")
-    if candidate.decision == Candidate.Decision.REJECTED:
-        return candidate
-    for side in (candidate.missing, candidate.found):
-        if side.status not in Report.OPEN_STATUSES:
-            raise HttpError(409, f"Report {side.reference} is already {side.status}.")
-    return services.candidate_reject(candidate=candidate, actor=user)
+    _coordinator(user)
+    services.candidate_reject(candidate=candidate, actor=user)
+    return _access_candidate_by_id(user, candidate_id)
+
+
+@router.post(
+    "/candidates/{candidate_id}/undo",
+    response={200: CandidateOut, 409: RuleError, **ERRORS},
+    summary="Undo a confirmation before the hand-off (coordinators)",
+    description="The pair goes back to proposed, both reports reopen, the guardian and the "
+    "officer are told plainly. 409 not_confirmed or handoff_done.",
+)
+def candidate_undo(request: HttpRequest, candidate_id: int, payload: UndoIn) -> Any:
+    user = _user(request)
+    candidate = _access_candidate_by_id(user, candidate_id)
+    _coordinator(user)
+    services.candidate_undo(candidate=candidate, actor=user, reason=payload.reason)
+    return _access_candidate_by_id(user, candidate_id)
+
+
+@router.post(
+    "/candidates/{candidate_id}/handoff",
+    response={200: HandoffOut, 409: RuleError, **ERRORS},
+    summary="Record the hand-off checklist (officers and coordinators)",
+    description="Any subset of steps. Both reports close as reunited only when every step is "
+    "done and the adult is the reporting guardian (with custody), an adult the report lists, "
+    "or one a coordinator authorised (`collector_check`: ok, unnamed or override).",
+)
+def candidate_handoff(request: HttpRequest, candidate_id: int, payload: HandoffIn) -> Any:
+    user = _user(request)
+    candidate = _access_candidate_by_id(user, candidate_id)
+    if not can_hand_off(user):
+        raise HttpError(403, _("Partner staff never release a child; an officer does."))
+    handoff = services.handoff_record(candidate=candidate, officer=user, **payload.model_dump())
+    return _reload_handoff(handoff.pk)
+
+
+@router.post(
+    "/candidates/{candidate_id}/handoff/override",
+    response={200: HandoffOut, 409: RuleError, **ERRORS},
+    summary="Authorise a release to an adult the report does not name (coordinators)",
+    description="With a reason, kept on the hand-off; the override is audited. When the "
+    "checklist is otherwise complete for that adult, the hand-off completes.",
+)
+def candidate_override(request: HttpRequest, candidate_id: int, payload: OverrideIn) -> Any:
+    user = _user(request)
+    candidate = _access_candidate_by_id(user, candidate_id)
+    handoff = services.handoff_override(
+        candidate=candidate,
+        actor=user,
+        reason=payload.reason,
+        collector_name=payload.collector_name,
+    )
+    return _reload_handoff(handoff.pk)
+
+
+def _reload_handoff(pk: int) -> Handoff:
+    return Handoff.objects.select_related("candidate__missing", "override_by").get(pk=pk)

@@ -22,7 +22,8 @@ from PIL import Image
 
 from showup.core.models import Agency
 from showup.core.photos import clean_photo as check_photo
-from showup.reunite.models import Report, Sex
+from showup.reunite.models import Relationship, Report, Sex
+from showup.reunite.validation import check_report
 
 # Common languages in the communities we serve, as BCP 47 codes with their own names (a
 # frightened parent looks for their language written in it).
@@ -44,9 +45,6 @@ LANGUAGE_CHOICES: list[tuple[str, str]] = [
 KNOWN_LANGUAGES = {code for code, _name in LANGUAGE_CHOICES}
 
 SEEN_AT_FORMAT = "%Y-%m-%dT%H:%M"
-FUTURE_TOLERANCE = timedelta(minutes=10)
-MAX_REPORT_AGE = timedelta(days=30)
-PHONE_ALLOWED = re.compile(r"^[0-9+\-(). ]+$")
 
 
 def now_local_input() -> str:
@@ -55,24 +53,6 @@ def now_local_input() -> str:
 
 def split_names(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"[,;\n]", text) if part.strip()]
-
-
-def normalise_phone(value: str) -> str:
-    """Accept the ways people write numbers; keep a leading + and the digits."""
-    value = value.strip()
-    if not value:
-        return ""
-    if not PHONE_ALLOWED.match(value):
-        raise ValidationError(
-            _("A phone number may contain only digits, spaces, +, - and parentheses."),
-            code="phone_chars",
-        )
-    digits = re.sub(r"\D", "", value)
-    if not 7 <= len(digits) <= 15:
-        raise ValidationError(
-            _("Please enter the whole phone number, with area code."), code="phone_length"
-        )
-    return ("+" if value.startswith("+") else "") + digits
 
 
 class SeenAtInput(forms.DateTimeInput):
@@ -161,8 +141,14 @@ class ReportFieldsForm(forms.Form):
         "description",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    kind: str = ""  # the report kind the form files; the subclasses set it
+
+    def __init__(
+        self, *args: Any, region: str | None = None, editing: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.region = region  # the agency's phone region, to read local numbers
+        self.editing = editing  # older reports may lack what a new one must say
         self.photo_image: Image.Image | None = None
         if not self.is_bound and "seen_at" not in self.initial:
             self.initial["seen_at"] = now_local_input()
@@ -202,20 +188,6 @@ class ReportFieldsForm(forms.Form):
             ) from exc
         return upload
 
-    def clean_seen_at(self) -> datetime:
-        value: datetime = self.cleaned_data["seen_at"]
-        if self._unchanged_seen_at(value):
-            return value
-        now = timezone.now()
-        if value > now + FUTURE_TOLERANCE:
-            raise ValidationError(_("This time is in the future."), code="future")
-        if value < now - MAX_REPORT_AGE:
-            raise ValidationError(
-                _("This is more than 30 days ago. Please call the police directly."),
-                code="too_old",
-            )
-        return value
-
     def _unchanged_seen_at(self, value: datetime) -> bool:
         # Editing an older report must not fail on a time nobody changed.
         initial = self.initial.get("seen_at")
@@ -226,19 +198,32 @@ class ReportFieldsForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        lat, lon = data.get("lat"), data.get("lon")
-        if (lat is None) != (lon is None):
+        if (data.get("lat") is None) != (data.get("lon") is None):
+            # The map fills both; half a position is a glitch, not something to ask about.
             data["lat"] = data["lon"] = None
-            lat = lon = None
-        if lat is None and not data.get("place") and "place" not in self.errors:
-            self.add_error(
-                "place",
-                ValidationError(
-                    _("Please type the place, or drop a pin on the map or use your location."),
-                    code="where",
-                ),
-            )
+        self._check_rules(data)
         return data
+
+    def _check_rules(self, data: dict[str, Any]) -> None:
+        """The report rules shared with the API (showup.reunite.validation). A field that
+        already has its own error (required, too long) is not told twice."""
+        if "seen_at" in self.errors:
+            data = {**data, "seen_at": None}
+        values = dict(data)
+        seen_at = data.get("seen_at")
+        check_time = isinstance(seen_at, datetime) and not self._unchanged_seen_at(seen_at)
+        problems = check_report(
+            self.kind, values, check_time=check_time, creating=not self.editing, region=self.region
+        )
+        for problem in problems:
+            field = problem.field if problem.field in self.fields else None
+            if field is not None and field in self.errors:
+                continue
+            if field == "seen_at" and seen_at is None:
+                continue
+            self.add_error(field, ValidationError(problem.message, code=problem.code))
+        if "guardian_phone" in values and "guardian_phone" not in self.errors:
+            data["guardian_phone"] = values["guardian_phone"]
 
     def languages_list(self) -> list[str]:
         chosen = list(self.cleaned_data.get("languages") or [])
@@ -273,6 +258,8 @@ class ReportFieldsForm(forms.Form):
 
 class MissingReportForm(ReportFieldsForm):
     """A guardian (or staff for a guardian) reports a missing child."""
+
+    kind = Report.Kind.MISSING
 
     given_name = forms.CharField(
         label=_("Child's first name"),
@@ -335,6 +322,28 @@ class MissingReportForm(ReportFieldsForm):
         choices=settings.LANGUAGES,
         required=False,
     )
+    # Who the reporting adult is to the child and who else may collect the child: the
+    # hand-off releases the child only to one of them unless a coordinator overrides.
+    reporter_relationship = forms.ChoiceField(
+        label=_("Your relationship to the child"),
+        choices=[("", _("Choose…")), *Relationship.choices],
+        error_messages={"required": _("Please choose who you are to the child.")},
+    )
+    CUSTODY_YES, CUSTODY_NO, CUSTODY_UNSURE = "yes", "no", "unsure"
+    reporter_has_custody = forms.ChoiceField(
+        label=_("Do you have custody (legal responsibility) of the child?"),
+        choices=[
+            (CUSTODY_YES, _("Yes")),
+            (CUSTODY_NO, _("No")),
+            (CUSTODY_UNSURE, _("Shared, or not sure")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Please answer; choose “Shared, or not sure” if you are not sure.")
+        },
+    )
+    ADULT_ROWS = 3
+    ADULT_NAME_MAX = 200
 
     field_order = [
         "given_name",
@@ -355,9 +364,16 @@ class MissingReportForm(ReportFieldsForm):
         "seen_at",
         "description",
         "guardian_name",
+        "reporter_relationship",
+        "reporter_has_custody",
         "guardian_phone",
         "guardian_email",
         "guardian_language",
+        *(
+            f"adult_{n}_{part}"
+            for n in range(1, ADULT_ROWS + 1)
+            for part in ("name", "relationship")
+        ),
     ]
     service_fields = (
         *ReportFieldsForm.service_fields,
@@ -378,26 +394,75 @@ class MissingReportForm(ReportFieldsForm):
         )
         self.fields["seen_at"].label = _("When was your child last seen?")
         self.fields["sex"].required = True
+        self._add_reporter_fields()
 
-    def clean_guardian_phone(self) -> str:
-        return normalise_phone(self.cleaned_data.get("guardian_phone", ""))
+    def _add_reporter_fields(self) -> None:
+        # A report filed before these questions existed can still be edited without them.
+        editing = self.editing or "reporter_relationship" in self.initial  # see initial_from
+        if editing and not self.initial.get("reporter_relationship"):
+            self.fields["reporter_relationship"].required = False
+            self.fields["reporter_has_custody"].required = False
+        relationships = [("", _("Choose…")), *Relationship.choices]
+        # Three rows; more only when an edited report already lists more (the API allows it).
+        listed = sum(1 for key in self.initial if re.fullmatch(r"adult_\d+_name", key))
+        self.adult_count = max(self.ADULT_ROWS, listed)
+        for n in range(1, self.adult_count + 1):
+            self.fields[f"adult_{n}_name"] = forms.CharField(
+                label=_("Adult %(number)s: full name") % {"number": n},
+                max_length=self.ADULT_NAME_MAX,
+                required=False,
+                widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "words"}),
+            )
+            self.fields[f"adult_{n}_relationship"] = forms.ChoiceField(
+                label=_("Adult %(number)s: relationship to the child") % {"number": n},
+                choices=relationships,
+                required=False,
+            )
+        self.order_fields(self.field_order)
+
+    def adult_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        """The name and relationship fields of each adult row, for the template."""
+        return [
+            (self[f"adult_{n}_name"], self[f"adult_{n}_relationship"])
+            for n in range(1, self.adult_count + 1)
+        ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if (
-            not data.get("guardian_phone")
-            and not data.get("guardian_email")
-            and "guardian_phone" not in self.errors
-            and "guardian_email" not in self.errors
-        ):
-            self.add_error(
-                "guardian_phone",
-                ValidationError(
-                    _("Please give a phone number or an email so we can reach you."),
-                    code="contact",
-                ),
-            )
-        return data
+        # Only complete rows reach the shared rules; a half-filled row is told here, by row.
+        self.cleaned_data["authorised_adults"] = self._authorised_adults()
+        return super().clean()
+
+    def _authorised_adults(self) -> list[dict[str, str]]:
+        adults = []
+        for n in range(1, self.adult_count + 1):
+            name_field, rel_field = f"adult_{n}_name", f"adult_{n}_relationship"
+            if name_field in self.errors or rel_field in self.errors:
+                continue
+            name = " ".join((self.cleaned_data.get(name_field) or "").split())
+            relationship = self.cleaned_data.get(rel_field) or ""
+            if name and not relationship:
+                self.add_error(
+                    rel_field,
+                    ValidationError(
+                        _("Please choose who %(name)s is to the child, or clear the name."),
+                        code="adult_relationship",
+                        params={"name": name},
+                    ),
+                )
+            elif relationship and not name:
+                self.add_error(
+                    name_field,
+                    ValidationError(
+                        _(
+                            "Please give this adult's full name, or set the relationship "
+                            "back to “Choose…”."
+                        ),
+                        code="adult_name",
+                    ),
+                )
+            elif name:
+                adults.append({"name": name, "relationship": relationship})
+        return adults
 
     def service_data(self) -> dict[str, Any]:
         data = super().service_data()
@@ -407,6 +472,13 @@ class MissingReportForm(ReportFieldsForm):
         language = self.cleaned_data.get("guardian_language")
         if language:
             data["guardian_language"] = language
+        data["reporter_relationship"] = self.cleaned_data.get("reporter_relationship") or ""
+        custody = self.cleaned_data.get("reporter_has_custody")
+        # Shared custody or not sure is stored as "unknown": the hand-off treats both alike.
+        data["reporter_has_custody"] = {self.CUSTODY_YES: True, self.CUSTODY_NO: False}.get(
+            custody or ""
+        )
+        data["authorised_adults"] = list(self.cleaned_data.get("authorised_adults") or [])
         return data
 
     @classmethod
@@ -414,11 +486,86 @@ class MissingReportForm(ReportFieldsForm):
         initial = super().initial_from(report)
         initial["other_names"] = ", ".join(report.other_names or [])
         initial["guardian_language"] = report.guardian_language
+        initial["reporter_relationship"] = report.reporter_relationship
+        if report.reporter_has_custody is True:
+            initial["reporter_has_custody"] = cls.CUSTODY_YES
+        elif report.reporter_has_custody is False:
+            initial["reporter_has_custody"] = cls.CUSTODY_NO
+        elif report.reporter_relationship:
+            initial["reporter_has_custody"] = cls.CUSTODY_UNSURE
+        adults = [a for a in report.authorised_adults or [] if isinstance(a, dict)]
+        for n, adult in enumerate(adults, start=1):
+            initial[f"adult_{n}_name"] = adult.get("name", "")
+            initial[f"adult_{n}_relationship"] = adult.get("relationship", "")
         return initial
+
+
+class GuardianAddForm(forms.Form):
+    """The guardian adds what she remembered, or a photo, from her status page."""
+
+    text = forms.CharField(
+        label=_("What else should we know?"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
+        help_text=_("A new sighting, a place your child might go, something they carry…"),
+    )
+    photo = forms.FileField(
+        label=_("A photo of your child (optional)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+        help_text=_("JPEG, PNG, WebP or GIF, up to 10 MB. Only staff handling the report see it."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.photo_image: Image.Image | None = None
+
+    @property
+    def photo_dropped(self) -> bool:
+        """A good photo came with other errors: the browser will not send it again."""
+        return bool(
+            self.is_bound and self.errors and "photo" not in self.errors and self.files.get("photo")
+        )
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["aria-invalid"] = "true"
+
+    def clean_text(self) -> str:
+        return (self.cleaned_data.get("text") or "").strip()
+
+    def clean_photo(self) -> Any:
+        upload = self.cleaned_data.get("photo")
+        if not upload:
+            return None
+        try:
+            self.photo_image = check_photo(upload)
+        except ValidationError as exc:
+            raise ValidationError(
+                _(
+                    "%(problem)s Everything else you typed is kept; "
+                    "please choose the photo again (browsers cannot keep a chosen file)."
+                ),
+                code=exc.code or "photo",
+                params={"problem": " ".join(exc.messages)},
+            ) from exc
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors and not data.get("text") and self.photo_image is None:
+            message = _("Write something or choose a photo to add.")
+            self.add_error("text", ValidationError(message, code="empty"))
+        return data
 
 
 class FoundReportForm(ReportFieldsForm):
     """An officer (or partner) with a child: fast, few required fields."""
+
+    kind = Report.Kind.FOUND
 
     situation = forms.ChoiceField(
         label=_("Situation"),
@@ -498,18 +645,6 @@ class FoundReportForm(ReportFieldsForm):
         self.fields["place"].label = _("Where was the child found?")
         self.fields["place"].help_text = _("Type the place if the location was not captured.")
         self.fields["seen_at"].label = _("When was the child found?")
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        low, high = data.get("age_min"), data.get("age_max")
-        if low is not None and high is not None and low > high:
-            self.add_error(
-                "age_max",
-                ValidationError(
-                    _("The upper age must not be below the lower age."), code="age_range"
-                ),
-            )
-        return data
 
     def service_data(self) -> dict[str, Any]:
         data = super().service_data()

@@ -8,19 +8,20 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from showup.reunite.models import Handoff
+from showup.reunite.models import Handoff, Outcome, Relationship, Report
 
 LAST4 = re.compile(r"^[A-Za-z0-9]{4}$")
 
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
-        choices=[("confirm", _("Confirm")), ("reject", _("Reject"))],
+        choices=[("confirm", _("Confirm")), ("reject", _("Reject")), ("undo", _("Undo"))],
         error_messages={
             "required": _("Choose confirm or reject."),
             "invalid_choice": _("Choose confirm or reject."),
         },
     )
+    reason = forms.CharField(required=False, max_length=300)
     next = forms.CharField(required=False, max_length=500)
 
 
@@ -69,12 +70,51 @@ class HandoffForm(forms.Form):
         max_length=300,
         help_text=_('A few words, e.g. "the name of his toy dinosaur".'),
     )
+    collector = forms.ChoiceField(
+        label=_("Who is taking the child?"),
+        choices=Handoff.Collector.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    listed_adult = forms.ChoiceField(label=_("Which listed adult?"), choices=[], required=False)
     released_to = forms.CharField(
-        label=_("Released to (full name of the adult)"),
+        label=_("Full name of the adult"),
         required=False,
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text=_("As on the identity document."),
     )
+    collector_relationship = forms.ChoiceField(
+        label=_("Their relationship to the child"),
+        choices=[("", _("Choose…")), *Relationship.choices],
+        required=False,
+    )
+
+    def __init__(self, *args: Any, missing: Report, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.missing = missing
+        adults = [a for a in missing.authorised_adults or [] if isinstance(a, dict)]
+        self.fields["listed_adult"].choices = [("", _("Choose…"))] + [
+            (
+                str(i),
+                f"{a.get('name', '')} ({Relationship(a['relationship']).label})"
+                if a.get("relationship") in Relationship.values
+                else str(a.get("name", "")),
+            )
+            for i, a in enumerate(adults)
+        ]
+        self.adults = adults
+        if not adults:
+            self.fields["collector"].choices = [
+                c for c in Handoff.Collector.choices if c[0] != Handoff.Collector.LISTED
+            ]
+        reporter = missing.guardian_name or _("the reporting adult")
+        self.fields["collector"].choices = [
+            (value, _("%(name)s, who reported the child missing") % {"name": reporter})
+            if value == Handoff.Collector.REPORTER
+            else (value, label)
+            for value, label in self.fields["collector"].choices
+        ]
 
     def clean_id_last4(self) -> str:
         value: str = self.cleaned_data.get("id_last4", "").strip().upper()
@@ -92,6 +132,7 @@ class HandoffForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        self._clean_collector(data)
         if data.get("id_checked"):
             if not data.get("id_type"):
                 self.add_error("id_type", _("Choose the type of document you checked."))
@@ -112,8 +153,128 @@ class HandoffForm(forms.Form):
             )
         return data
 
+    def _clean_collector(self, data: dict[str, Any]) -> None:
+        collector = data.get("collector")
+        if collector == Handoff.Collector.REPORTER:
+            data["released_to"] = self.missing.guardian_name
+            data["collector_relationship"] = self.missing.reporter_relationship
+        elif collector == Handoff.Collector.LISTED:
+            index = data.get("listed_adult") or ""
+            if not index.isdigit() or int(index) >= len(self.adults):
+                self.add_error("listed_adult", _("Choose the adult from the list."))
+                return
+            adult = self.adults[int(index)]
+            data["released_to"] = str(adult.get("name", ""))
+            data["collector_relationship"] = str(adult.get("relationship", ""))
+        elif collector == Handoff.Collector.OTHER:
+            if not data.get("released_to"):
+                self.add_error("released_to", _("Enter the adult's full name."))
+            if not data.get("collector_relationship"):
+                self.add_error(
+                    "collector_relationship", _("Choose their relationship to the child.")
+                )
+
+    def service_values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            name: data.get(name) or ("" if name not in HANDOFF_FLAGS else False)
+            for name in (*HANDOFF_FLAGS, *HANDOFF_TEXTS)
+        }
+
     def missing_steps(self) -> list[str]:
         return missing_steps(self.cleaned_data)
+
+
+HANDOFF_FLAGS = ("id_checked", "child_recognises", "guardian_knowledge")
+HANDOFF_TEXTS = (
+    "id_type",
+    "id_last4",
+    "guardian_knowledge_note",
+    "released_to",
+    "collector",
+    "collector_relationship",
+)
+
+
+class OverrideForm(forms.Form):
+    """A coordinator authorises a release to an adult the report does not name."""
+
+    collector_name = forms.CharField(
+        label=_("Full name of the adult"),
+        max_length=200,
+        error_messages={"required": _("Name the adult the release is authorised for.")},
+    )
+    reason = forms.CharField(
+        label=_("Why may this adult take the child?"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_('E.g. "The mother called me and asked her neighbour to collect him."'),
+        error_messages={"required": _("Give the reason for the override.")},
+    )
+
+
+class CloseForm(forms.Form):
+    """How the report ended (a reunion is the hand-off, not this form)."""
+
+    outcome = forms.ChoiceField(
+        label=_("How did it end?"),
+        choices=[(v, label) for v, label in Outcome.choices if v != Outcome.REUNITED],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose how the report ended.")},
+    )
+    agency = forms.CharField(
+        label=_("Agency"),
+        max_length=200,
+        required=False,
+        help_text=_("Child services or the other agency: its name."),
+    )
+    reference = forms.CharField(label=_("Their reference"), max_length=100, required=False)
+    duplicate_of = forms.CharField(
+        label=_("Reference of the report that is kept"),
+        max_length=12,
+        required=False,
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off"}),
+    )
+    reason = forms.CharField(
+        label=_("A few words (optional)"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, partner: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if partner:
+            allowed = (Outcome.NO_REPORT_NEEDED, Outcome.FILED_IN_ERROR)
+            self.fields["outcome"].choices = [
+                c for c in self.fields["outcome"].choices if c[0] in allowed
+            ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        outcome = data.get("outcome")
+        needs_agency = outcome in (Outcome.CHILD_SERVICES, Outcome.OTHER_AGENCY)
+        if needs_agency and not (data.get("agency") or "").strip():
+            self.add_error("agency", _("Name the agency the child was referred or handed to."))
+        if outcome == Outcome.DUPLICATE and not (data.get("duplicate_of") or "").strip():
+            self.add_error("duplicate_of", _("Give the reference of the report that is kept."))
+        return data
+
+
+class TransferForm(forms.Form):
+    to = forms.ModelChoiceField(
+        label=_("Transfer to"),
+        queryset=None,
+        empty_label=_("Choose…"),
+        error_messages={"required": _("Choose the officer.")},
+    )
+
+    def __init__(self, *args: Any, queryset: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to"].queryset = queryset  # type: ignore[attr-defined]
+        self.fields["to"].label_from_instance = lambda u: (  # type: ignore[attr-defined]
+            f"{u.display_name()} ({u.get_role_display()})"
+        )
 
 
 def missing_steps(values: dict[str, Any]) -> list[str]:

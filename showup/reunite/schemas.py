@@ -18,12 +18,22 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import AwareDatetime, ConfigDict, StringConstraints, field_validator
 
-from showup.reunite.forms import normalise_phone
-from showup.reunite.models import Candidate, Report
+from showup.reunite.models import Candidate, Handoff, Outcome, Relationship, Report
+from showup.reunite.validation import ADULT_NAME_MAX, MAX_AUTHORISED_ADULTS
 
 Age = Annotated[Decimal, Field(ge=0, le=18, max_digits=4, decimal_places=1)]
 ShortText = Annotated[str, StringConstraints(max_length=100)]
 LanguageCode = Annotated[str, StringConstraints(min_length=1, max_length=35)]
+RelationshipCode = Literal[tuple(Relationship.values)]  # type: ignore[valid-type]
+
+
+class AuthorisedAdult(Schema):
+    """An adult the reporting guardian allows to collect the child."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=ADULT_NAME_MAX)
+    relationship: RelationshipCode  # type: ignore[valid-type]
 
 
 class ReportFieldsIn(Schema):
@@ -58,19 +68,30 @@ class ReportFieldsIn(Schema):
         "", max_length=300, description="Found reports: where the child is kept safe now."
     )
     guardian_name: str = Field("", max_length=200)
-    guardian_phone: str = Field("", max_length=32, description="Missing reports; digits, + and -.")
+    guardian_phone: str = Field(
+        "",
+        max_length=32,
+        description="Missing reports. Read with the agency's phone region when it has no "
+        "country code; stored and answered in E.164 (+15552013344).",
+    )
     guardian_email: str = Field("", max_length=254)
     guardian_language: str = Field(
         "en", description="The language messages to the guardian use: en or es."
     )
-
-    @field_validator("guardian_phone")
-    @classmethod
-    def _phone(cls, value: str) -> str:
-        try:
-            return normalise_phone(value)
-        except DjangoValidationError as exc:
-            raise ValueError(" ".join(str(m) for m in exc.messages)) from exc
+    reporter_relationship: RelationshipCode | Literal[""] = Field(  # type: ignore[valid-type]
+        "",
+        description="Missing reports: who the reporting guardian is to the child (required "
+        "when filing). The hand-off releases the child only to this guardian (with custody) "
+        "or to an adult in `authorised_adults`, unless a coordinator overrides.",
+    )
+    reporter_has_custody: bool | None = Field(
+        None, description="Missing reports: whether the reporting guardian has custody."
+    )
+    authorised_adults: list[AuthorisedAdult] = Field(
+        default_factory=list,
+        max_length=MAX_AUTHORISED_ADULTS,
+        description="Missing reports: other adults allowed to collect the child.",
+    )
 
     @field_validator("guardian_email")
     @classmethod
@@ -111,6 +132,97 @@ class CancelIn(Schema):
     reason: str = Field(
         min_length=1, max_length=300, description="Why the report is no longer needed."
     )
+
+
+class CloseIn(Schema):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    outcome: Literal[tuple(o for o in Outcome.values if o != "reunited")] = Field(  # type: ignore[valid-type]
+        description="How the report ended. A reunion is recorded by the hand-off instead."
+    )
+    agency: str = Field(
+        "", max_length=200, description="child_services and other_agency: which agency."
+    )
+    reference: str = Field("", max_length=100, description="That agency's reference.")
+    duplicate_of: str = Field(
+        "", max_length=12, description="duplicate: the reference of the report that is kept."
+    )
+    reason: str = Field("", max_length=300, description="A few words, kept on the report.")
+
+
+class TransferIn(Schema):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    to: str = Field(min_length=1, max_length=150, description="Username of the officer.")
+
+
+class InformationIn(Schema):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class UndoIn(Schema):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    reason: str = Field("", max_length=300)
+
+
+class HandoffIn(Schema):
+    """The hand-off checklist, as the officer records it (any subset of steps)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    id_checked: bool = False
+    id_type: Literal[tuple(Handoff.IdType.values)] | Literal[""] = ""  # type: ignore[valid-type]
+    id_last4: str = Field("", pattern=r"^([A-Za-z0-9]{4})?$")
+    child_recognises: bool = False
+    guardian_knowledge: bool = False
+    guardian_knowledge_note: str = Field("", max_length=300)
+    collector: Literal[tuple(Handoff.Collector.values)] | Literal[""] = Field(  # type: ignore[valid-type]
+        "", description="reporter, listed (an adult the report lists) or other."
+    )
+    collector_relationship: RelationshipCode | Literal[""] = ""  # type: ignore[valid-type]
+    released_to: str = Field("", max_length=200, description="Full name of the adult.")
+
+
+class HandoffOut(Schema):
+    candidate_id: int
+    id_checked: bool
+    id_type: str
+    child_recognises: bool
+    guardian_knowledge: bool
+    collector: str
+    collector_relationship: str
+    released_to: str
+    collector_check: str = Field(
+        description="ok, unnamed, or override (the report does not name this adult: a "
+        "coordinator must authorise the release)."
+    )
+    override_by: str | None
+    completed_at: datetime | None
+
+    @staticmethod
+    def resolve_collector_check(obj: Handoff) -> str:
+        from showup.reunite.services import collector_check
+
+        return collector_check(obj, obj.candidate.missing)
+
+    @staticmethod
+    def resolve_override_by(obj: Handoff) -> str | None:
+        return obj.override_by.username if obj.override_by_id and obj.override_by else None
+
+
+class OverrideIn(Schema):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    collector_name: str = Field(min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class RuleError(Schema):
+    detail: str
+    code: str = Field(description="Stable code of the rule that refused the change.")
 
 
 class ReportSummaryOut(Schema):
@@ -156,10 +268,23 @@ class ReportOut(ReportSummaryOut):
     guardian_phone: str
     guardian_email: str
     guardian_language: str
+    reporter_relationship: str
+    reporter_has_custody: bool | None
+    authorised_adults: list[dict[str, str]]
     filed_by: str | None = Field(description="Username of the staff member who filed it.")
-    holding_officer: str | None = Field(description="Username of the officer with the child.")
+    holding_officer: str | None = Field(
+        description="Username of the officer responsible (for a found report, with the child)."
+    )
+    possible_duplicate_of: str | None = Field(
+        description="Reference of an open report that looks like the same child from the same "
+        "contact, filed hours before."
+    )
     updated_at: datetime
     closed_at: datetime | None
+    outcome: str = Field(description="How the report ended: " + ", ".join(Outcome.values))
+    outcome_agency: str
+    outcome_reference: str
+    duplicate_of: str | None = Field(description="Reference of the report this duplicates.")
     cancel_reason: str
     purged_at: datetime | None = Field(description="Set once personal data was purged.")
 
@@ -175,6 +300,16 @@ class ReportOut(ReportSummaryOut):
     def resolve_holding_officer(obj: Report) -> str | None:
         user = obj.holding_officer
         return user.username if obj.holding_officer_id and user else None
+
+    @staticmethod
+    def resolve_possible_duplicate_of(obj: Report) -> str | None:
+        other = obj.possible_duplicate_of
+        return other.reference if obj.possible_duplicate_of_id and other else None
+
+    @staticmethod
+    def resolve_duplicate_of(obj: Report) -> str | None:
+        other = obj.duplicate_of
+        return other.reference if obj.duplicate_of_id and other else None
 
 
 class CandidateOut(Schema):

@@ -17,15 +17,16 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from showup.core.access import visible_reports
 from showup.core.models import AuditEntry, Role, User
+from showup.core.registry import audit_label
+from showup.reunite.access import visible_reports
 from showup.reunite.models import Candidate, Handoff, Report, ReportQuerySet, TimelineNote
 
-BOARD_LIMIT = 100  # per column; the board is a live work list, not an archive
 MY_REPORTS_LIMIT = 200
 RECENTLY_CLOSED = timedelta(hours=24)
 
-# Readable labels for audit action codes, in one place (pretix renders its log the same way).
+# Readable labels for reunite's audit action codes (pretix renders its log the same way);
+# registered with core in ReuniteConfig.ready(), so any page can render any module's codes.
 ACTION_LABELS: dict[str, Promise] = {
     "reunite.report.created.found": _("Found report filed"),
     "reunite.report.created.missing": _("Missing report filed"),
@@ -48,8 +49,7 @@ TIMELINE_HIDDEN_ACTIONS = ("reunite.report.viewed", "reunite.note.added")
 
 
 def action_label(code: str) -> str:
-    label = ACTION_LABELS.get(code)
-    return str(label) if label is not None else code
+    return audit_label(code)
 
 
 def age_label(report: Report) -> str:
@@ -103,18 +103,6 @@ class ReportCard:
         return next((row for row in self.candidates if row.is_confirmed), None)
 
 
-@dataclass
-class Board:
-    missing: list[ReportCard]
-    found: list[ReportCard]
-    missing_total: int
-    found_total: int
-
-    @property
-    def report_ids(self) -> list[int]:
-        return [card.report.pk for card in (*self.missing, *self.found)]
-
-
 def _rows(report: Report) -> list[CandidateRow]:
     if report.kind == Report.Kind.MISSING:
         return [CandidateRow(c, c.found) for c in report.candidates_as_missing.all()]
@@ -136,51 +124,20 @@ def _with_candidates(
     return qs.prefetch_related(*lookups)
 
 
-def _open_column(user: User, kind: str) -> ReportQuerySet:
-    qs = visible_reports(user).open().filter(kind=kind)
-    return qs.select_related("holding_officer", "partner_org").order_by("-created_at", "-id")
-
-
-def board(user: User) -> Board:
-    """Open missing and open found reports of the user's agency, newest first, with
-    their live candidates (proposed or confirmed; rejected pairs are gone for good)."""
-    columns: dict[str, list[ReportCard]] = {}
-    totals: dict[str, int] = {}
-    for kind in (Report.Kind.MISSING, Report.Kind.FOUND):
-        qs = _open_column(user, kind)
-        reports = list(_with_candidates(qs, (kind,))[:BOARD_LIMIT])
-        columns[kind] = [ReportCard(r, _rows(r)) for r in reports]
-        totals[kind] = len(reports) if len(reports) < BOARD_LIMIT else qs.count()
-    return Board(
-        missing=columns[Report.Kind.MISSING],
-        found=columns[Report.Kind.FOUND],
-        missing_total=totals[Report.Kind.MISSING],
-        found_total=totals[Report.Kind.FOUND],
-    )
-
-
 def board_version(user: User, *, extra: str = "") -> str:
-    """A short fingerprint of everything the board shows, so the live poll can answer
-    "nothing changed" without rendering. Any report or candidate change moves updated_at or
-    the counts; the minute keeps "5 minutes ago" honest."""
+    """A short fingerprint of the agency's open work, so the live poll can answer "nothing
+    changed" without reading rows. Cheap on purpose (it runs every second per coordinator):
+    only open reports (the agency/status/kind index) and their candidates (the foreign-key
+    indexes) are read, never the agency's history. A change to an open report or one of its
+    candidates moves a max(updated_at); a report leaving the board changes the count."""
     agency_id = user.agency_id or 0  # the board is only for agency staff
-    reports = Report.objects.filter(agency_id=agency_id).aggregate(
-        n=Count("id"), t=Max("updated_at")
-    )
-    cands = Candidate.objects.filter(missing__agency_id=agency_id).aggregate(
-        n=Count("id"), t=Max("updated_at")
-    )
-    minute = timezone.now().strftime("%Y%m%d%H%M")
-    parts = (
-        agency_id,
-        user.role,
-        reports["n"],
-        reports["t"],
-        cands["n"],
-        cands["t"],
-        minute,
-        extra,
-    )
+    open_reports = Report.objects.filter(agency_id=agency_id, status__in=Report.OPEN_STATUSES)
+    reports = open_reports.aggregate(n=Count("id"), t=Max("updated_at"))
+    open_pks = open_reports.values("pk")
+    cands = Candidate.objects.filter(
+        Q(missing_id__in=open_pks) | Q(found_id__in=open_pks)
+    ).aggregate(n=Count("id"), t=Max("updated_at"))
+    parts = (agency_id, reports["n"], reports["t"], cands["n"], cands["t"], extra)
     raw = "|".join(str(p) for p in parts)
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 

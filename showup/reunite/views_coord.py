@@ -5,22 +5,24 @@ selectors read. Every page that shows a child's record writes an audit entry."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from showup.core.access import (
-    access_report_by_id,
     can_decide_matches,
     can_file_reports,
     can_hand_off,
@@ -28,9 +30,14 @@ from showup.core.access import (
 )
 from showup.core.audit import audit
 from showup.core.models import User
-from showup.reunite import selectors, services
-from showup.reunite.forms_coord import DecisionForm, HandoffForm, NoteForm, missing_steps
+from showup.reunite import selectors, selectors_board, services
+from showup.reunite.access import access_report_by_id
+from showup.reunite.forms_board import BoardFilterForm
+from showup.reunite.forms_coord import NoteForm
 from showup.reunite.models import Candidate, Handoff, Report
+from showup.reunite.selectors_board import BoardFilters
+
+GONE = "gone"  # the version a placeholder row sends: it left the board, nothing to update
 
 View = Callable[..., HttpResponse]
 
@@ -80,20 +87,53 @@ def _require_board(user: User) -> None:
         raise PermissionDenied
 
 
-def _board_context(user: User, *, flash: str = "", flash_ok: bool = False) -> dict[str, Any]:
+def _board_filters(request: HttpRequest | None, user: User) -> tuple[BoardFilterForm, BoardFilters]:
+    """The board's filters from the query string; a value that does not validate is left out
+    (and shown as an error beside its field), the others still apply."""
+    data = request.GET if request is not None else None
+    form = BoardFilterForm(data or None, user=user)
+    if not form.is_bound:
+        return form, BoardFilters()
+    form.is_valid()
+    return form, BoardFilters.from_cleaned(form.cleaned_data)
+
+
+def _filter_query(form: BoardFilterForm) -> str:
+    """The filters as a query string, so the live poll and "show" links keep them."""
+    if not form.is_bound:
+        return ""
+    keep = {name: form.data.get(name, "") for name in form.fields}
+    return urlencode({k: v for k, v in keep.items() if v and k in form.cleaned_data})
+
+
+def _board_context(
+    user: User,
+    *,
+    flash: str = "",
+    flash_ok: bool = False,
+    request: HttpRequest | None = None,
+) -> dict[str, Any]:
+    form, filters = _board_filters(request, user)
+    now = timezone.now()  # before any read: the next poll announces what comes after it
     version = selectors.board_version(user)
-    board = selectors.board(user)
+    page = selectors_board.board_rows(user, filters)
     # One entry per rendering, listing every report shown (not one entry per report).
-    audit(
-        "reunite.board.viewed",
-        actor=user,
-        agency_id=user.agency_id,
-        reports=board.report_ids,
-    )
+    audit("reunite.board.viewed", actor=user, agency_id=user.agency_id, reports=page.report_ids)
+    query = _filter_query(form)
     return {
-        "board": board,
+        "page": page,
+        "rows": page.rows,
+        "form": form,
+        "filters": filters,
+        "filter_query": query,
+        "board_url": reverse("reunite:board") + (f"?{query}" if query else ""),
         "version": version,
+        "since": f"{now.timestamp():.6f}",
         "can_decide": can_decide_matches(user),
+        "can_hand_off": can_hand_off(user),
+        "markers": selectors_board.map_markers(page),
+        "map_tiles": settings.SHOWUP_MAP_TILES,
+        "map_attribution": settings.SHOWUP_MAP_ATTRIBUTION,
         "flash": flash,
         "flash_ok": flash_ok,
     }
@@ -104,21 +144,114 @@ def _board_context(user: User, *, flash: str = "", flash_ok: bool = False) -> di
 def board(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     _require_board(user)
-    return render(request, "reunite/coord/board.html", _board_context(user))
+    return render(request, "reunite/coord/board.html", _board_context(user, request=request))
+
+
+def _client_rows(request: HttpRequest) -> dict[int, str]:
+    """The rows the page shows now, as the live poll sends them: r=<report id>.<version>."""
+    rows: dict[int, str] = {}
+    for value in request.GET.getlist("r")[: selectors_board.BOARD_LIMIT * 2]:
+        pk, _sep, version = value.partition(".")
+        if pk.isdigit():
+            rows[int(pk)] = version
+    return rows
+
+
+def _client_since(request: HttpRequest) -> datetime:
+    try:
+        stamp = float(request.GET.get("t", ""))
+        return datetime.fromtimestamp(stamp, tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        return timezone.now()
 
 
 @require_GET
 @staff_required
 def board_live(request: HttpRequest) -> HttpResponse:
-    """The polled fragment. An unchanged board answers 204 (HTMX swaps nothing, so focus and
-    scroll stay put) after two aggregate queries; nothing is shown, so nothing is audited."""
+    """The live poll. An unchanged agency answers 204 after two small aggregate queries.
+    Otherwise it answers only out-of-band swaps: each changed row in place (same height, so
+    nothing below it moves), a same-height placeholder for a row that left the board, a count
+    of new reports behind a "show" link (never inserted under the finger), and sentences
+    for the polite live region. What it shows is audited once, like the board."""
     user = _user(request)
     _require_board(user)
-    if request.GET.get("v") and request.GET["v"] == selectors.board_version(user):
+    now = timezone.now()
+    version = selectors.board_version(user)
+    if request.GET.get("v") == version:
         return HttpResponse(status=204)
-    response = render(request, "reunite/coord/board.html#board", _board_context(user))
+    form, filters = _board_filters(request, user)
+    page = selectors_board.board_rows(user, filters)
+    client = _client_rows(request)
+    on_board = set(page.report_ids)
+    changed = [row for row in page.rows if row.pk in client and client[row.pk] != row.version]
+    gone = [pk for pk, v in client.items() if pk not in on_board and v != GONE]
+    new = [row for row in page.rows if row.pk not in client]
+    announcements = (
+        selectors_board.new_since(user, page, _client_since(request), set(client))
+        if "t" in request.GET
+        else []
+    )
+    shown = {row.pk for row in changed}
+    for note in announcements:
+        shown.update(pk for pk in note.report_ids if pk in on_board)
+    if shown:
+        audit(
+            "reunite.board.viewed",
+            actor=user,
+            agency_id=user.agency_id,
+            reports=sorted(shown),
+            live=True,
+        )
+    query = _filter_query(form)
+    ctx = {
+        "changed": changed,
+        "gone": gone,
+        "new_count": len(new),
+        "announcements": announcements,
+        "version": version,
+        "since": f"{now.timestamp():.6f}",
+        "board_url": reverse("reunite:board") + (f"?{query}" if query else ""),
+        "can_decide": can_decide_matches(user),
+        "can_hand_off": can_hand_off(user),
+        "oob": True,
+    }
+    response = render(request, "reunite/coord/board.html#live", ctx)
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_GET
+@staff_required
+def candidate_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Both children's records side by side before a coordinator confirms, rejects or undoes
+    a match. The decision itself is posted to candidate_decide."""
+    user = _user(request)
+    if not can_decide_matches(user):
+        raise Http404("No such candidate")
+    candidate = selectors.access_candidate_by_id(user, pk)
+    for report in (candidate.missing, candidate.found):
+        services.report_viewed(report=report, actor=user, where="review")
+    back = _safe_next(request, request.GET.get("back"), reverse("reunite:board"))
+    handed_off = Handoff.objects.filter(candidate=candidate, completed_at__isnull=False).exists()
+    both_open = candidate.missing.is_open and candidate.found.is_open
+    decision = candidate.decision
+    ctx = {
+        "candidate": candidate,
+        "missing": candidate.missing,
+        "found": candidate.found,
+        "percent": round(candidate.score * 100),
+        "facts": selectors_board.compare_facts(candidate.missing, candidate.found),
+        "back": back,
+        "can_confirm": both_open
+        and decision == Candidate.Decision.PROPOSED
+        and not selectors.has_other_confirmed(candidate),
+        "other_confirmed": decision == Candidate.Decision.PROPOSED
+        and selectors.has_other_confirmed(candidate),
+        "can_reject": both_open and decision == Candidate.Decision.PROPOSED,
+        "can_undo": both_open and decision == Candidate.Decision.CONFIRMED and not handed_off,
+        "handed_off": handed_off,
+    }
+    return render(request, "reunite/coord/review.html", ctx)
 
 
 # --- one report -------------------------------------------------------------------------
@@ -138,6 +271,9 @@ def _detail_context(
         or (user.partner_org_id is not None and report.partner_org_id == user.partner_org_id),
         "can_decide": can_decide_matches(user) and report.is_open,
         "can_edit": can_file_reports(user) and report.is_open,
+        "can_decide_any": can_decide_matches(user),
+        "can_merge": can_decide_matches(user),
+        "can_transfer": agency_staff and report.is_open,
         "handoff_candidate": handoff_candidate,
         "timeline": selectors.report_timeline(report),
         "view_count": selectors.report_view_count(report),
@@ -181,158 +317,6 @@ def note_add(request: HttpRequest, pk: int) -> HttpResponse:
     services.report_viewed(report=report, actor=user, where="detail")
     ctx = _detail_context(request, user, report, form)
     return render(request, "reunite/coord/report_detail.html", ctx, status=400)
-
-
-# --- decisions --------------------------------------------------------------------------
-
-
-def _decision_refusal(candidate: Candidate, decision: str) -> str:
-    """Why this decision cannot be taken now, or "" when it can."""
-    missing, found = candidate.missing, candidate.found
-    if not (missing.is_open and found.is_open):
-        return _("One of these reports is no longer open, so the match cannot be changed.")
-    if decision == "confirm":
-        if candidate.decision == Candidate.Decision.CONFIRMED:
-            return _("This match is already confirmed.")
-        if candidate.decision == Candidate.Decision.REJECTED:
-            return _("This match was rejected; it cannot be confirmed now.")
-        if selectors.has_other_confirmed(candidate):
-            return _(
-                "One of these reports already has a confirmed match. Reject that match first "
-                "if it was wrong."
-            )
-    elif candidate.decision == Candidate.Decision.REJECTED:
-        return _("This match is already rejected.")
-    elif Handoff.objects.filter(candidate=candidate, completed_at__isnull=False).exists():
-        return _("The hand-off of this match is complete; it cannot be rejected.")
-    return ""
-
-
-@require_POST
-@staff_required
-def candidate_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    if not can_decide_matches(user):
-        raise Http404("No such candidate")
-    selectors.access_candidate_by_id(user, pk)  # 404 before reading any input
-    form = DecisionForm(request.POST)
-    next_url = _safe_next(request, request.POST.get("next"), reverse("reunite:board"))
-    if form.is_valid():
-        refusal, done = _decide(user, pk, form.cleaned_data["decision"])
-    else:
-        refusal, done = _("Choose confirm or reject."), ""
-    if _is_htmx(request) and request.headers.get("HX-Target") == "board":
-        ctx = _board_context(user, flash=refusal or done, flash_ok=not refusal)
-        return render(request, "reunite/coord/board.html#board", ctx)
-    if refusal:
-        messages.error(request, refusal)
-    else:
-        messages.success(request, done)
-    return HttpResponseRedirect(next_url)
-
-
-def _decide(user: User, pk: int, decision: str) -> tuple[str, str]:
-    """Take the decision if it still makes sense; returns (refusal, confirmation)."""
-    with transaction.atomic():
-        candidate = selectors.access_candidate_by_id(user, pk)
-        # Lock both reports so two coordinators cannot confirm two rivals at once.
-        pair = [candidate.missing_id, candidate.found_id]
-        list(Report.objects.select_for_update().filter(pk__in=pair))
-        candidate = selectors.access_candidate_by_id(user, pk)
-        refusal = _decision_refusal(candidate, decision)
-        if refusal:
-            return refusal, ""
-        refs = {"missing": candidate.missing.reference, "found": candidate.found.reference}
-        if decision == "confirm":
-            services.candidate_confirm(candidate=candidate, actor=user)
-            return "", _(
-                "Match confirmed: %(missing)s and %(found)s. The officer can start the hand-off."
-            ) % refs
-        services.candidate_reject(candidate=candidate, actor=user)
-        return "", _("Match rejected: %(missing)s and %(found)s will not be proposed again.") % refs
-
-
-# --- hand-off ---------------------------------------------------------------------------
-
-
-def _handoff_candidate(user: User, pk: int) -> Candidate:
-    if not can_hand_off(user):
-        raise Http404("No such candidate")
-    candidate = selectors.access_candidate_by_id(user, pk)
-    if candidate.decision != Candidate.Decision.CONFIRMED:
-        raise Http404("No such candidate")
-    return candidate
-
-
-def _initial(handoff: Handoff | None) -> dict[str, Any]:
-    if handoff is None:
-        return {}
-    return {
-        "id_checked": handoff.id_checked,
-        "id_type": handoff.id_type,
-        "id_last4": handoff.id_last4,
-        "child_recognises": handoff.child_recognises,
-        "guardian_knowledge": handoff.guardian_knowledge,
-        "guardian_knowledge_note": handoff.guardian_knowledge_note,
-        "released_to": handoff.released_to,
-    }
-
-
-@require_http_methods(["GET", "POST"])
-@staff_required
-def handoff(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    candidate = _handoff_candidate(user, pk)
-    existing = selectors.handoff_for(candidate)
-    completed = existing is not None and existing.completed_at is not None
-    active = (
-        candidate.missing.status == Report.Status.MATCHED
-        and candidate.found.status == Report.Status.MATCHED
-    )
-    status = 200
-    if request.method == "POST" and not completed and active:
-        form = HandoffForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            record = services.handoff_record(
-                candidate=candidate,
-                officer=user,
-                id_checked=data["id_checked"],
-                id_type=data["id_type"] if data["id_checked"] else "",
-                id_last4=data["id_last4"] if data["id_checked"] else "",
-                child_recognises=data["child_recognises"],
-                guardian_knowledge=data["guardian_knowledge"],
-                guardian_knowledge_note=data["guardian_knowledge_note"]
-                if data["guardian_knowledge"]
-                else "",
-                released_to=data["released_to"],
-            )
-            if record.completed_at is not None:
-                messages.success(request, _("Reunited — both reports are closed."))
-            else:
-                messages.info(
-                    request, _("Saved. The child stays with you until every step is done.")
-                )
-            return redirect("reunite:handoff", pk=candidate.pk)
-        status = 400
-    elif request.method == "POST":
-        messages.error(request, _("This hand-off can no longer be changed."))
-        return redirect("reunite:handoff", pk=candidate.pk)
-    else:
-        form = HandoffForm(initial=_initial(existing))
-    for report in (candidate.found, candidate.missing):
-        services.report_viewed(report=report, actor=user, where="handoff")
-    ctx = {
-        "candidate": candidate,
-        "missing": candidate.missing,
-        "found": candidate.found,
-        "handoff": existing,
-        "completed": completed,
-        "active": active,
-        "form": form,
-        "todo": missing_steps(_initial(existing)) if not completed else [],
-    }
-    return render(request, "reunite/coord/handoff.html", ctx, status=status)
 
 
 # --- my reports -------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from showup.core.admin import AgencyScopedAdmin, AgencyScopedInline
 from showup.visits.models import (
     FeedToken,
     MementoGiven,
@@ -14,18 +15,19 @@ from showup.visits.models import (
 
 
 @admin.register(Place)
-class PlaceAdmin(admin.ModelAdmin):
+class PlaceAdmin(AgencyScopedAdmin):
+    agency_path = "partner_org__agency"
     list_display = ("name", "partner_org", "max_group_size", "photos_allowed", "escort_required")
     list_filter = ("partner_org__agency",)
 
 
-class WindowInline(admin.TabularInline):
+class WindowInline(AgencyScopedInline):
     model = VisitWindow
     extra = 0
 
 
 @admin.register(VisitRequest)
-class VisitRequestAdmin(admin.ModelAdmin):
+class VisitRequestAdmin(AgencyScopedAdmin):
     # The child's first name is left out of the list on purpose: the admin is not an audited view.
     list_display = ("reference", "partner_org", "status", "urgency", "created_at")
     list_filter = ("status", "urgency", "agency")
@@ -33,35 +35,37 @@ class VisitRequestAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at", "closed_at", "purged_at")
 
 
-class GuestInline(admin.TabularInline):
+class GuestInline(AgencyScopedInline):
     model = VisitGuest
     extra = 0
 
 
-class MementoInline(admin.TabularInline):
+class MementoInline(AgencyScopedInline):
     model = MementoGiven
     extra = 0
 
 
 @admin.register(Visit)
-class VisitAdmin(admin.ModelAdmin):
+class VisitAdmin(AgencyScopedAdmin):
+    agency_path = "request__agency"
     list_display = ("pk", "request", "officer", "start", "end", "status")
     list_filter = ("status",)
     inlines = [GuestInline, MementoInline]
 
 
 @admin.register(MementoStock)
-class MementoStockAdmin(admin.ModelAdmin):
+class MementoStockAdmin(AgencyScopedAdmin):
     list_display = ("agency", "kind", "quantity", "updated_at")
 
 
 @admin.register(Shift)
-class ShiftAdmin(admin.ModelAdmin):
+class ShiftAdmin(AgencyScopedAdmin):
     list_display = ("officer", "start", "end", "agency")
     list_filter = ("agency",)
 
 
 @admin.register(FeedToken)
-class FeedTokenAdmin(admin.ModelAdmin):
+class FeedTokenAdmin(AgencyScopedAdmin):
+    agency_path = "user__agency"
     list_display = ("user", "created_at")
     exclude = ("token",)

@@ -154,6 +154,7 @@ def full_checklist(**overrides: Any) -> dict[str, str]:
         "guardian_knowledge": "on",
         "guardian_knowledge_note": "the name of his toy truck",
         "released_to": "Lucia Alvarez",
+        "collector": "reporter",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}

@@ -38,7 +38,9 @@ def missing_post(**overrides: Any) -> dict[str, Any]:
         "lon": "",
         "seen_at": seen_at_input(),
         "guardian_name": "Lucia Alvarez",
+        "reporter_has_custody": "yes",
         "guardian_phone": "(555) 000-1111",
+        "reporter_relationship": "mother",
         "guardian_email": "lucia@example.org",
         "guardian_language": "es",
     }

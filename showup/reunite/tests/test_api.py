@@ -121,6 +121,7 @@ def missing_payload(**overrides: Any) -> dict[str, Any]:
         "seen_at": (timezone.now() - timedelta(minutes=30)).isoformat(),
         "guardian_name": "Ada Okafor",
         "guardian_phone": "(555) 222-3333",
+        "reporter_relationship": "mother",
         "guardian_language": "en",
     }
     data.update(overrides)
@@ -171,7 +172,7 @@ def test_a_missing_report_filed_through_the_api_is_matched_at_once(
     )
     assert response.status_code == 201
     body = response.json()
-    assert body["guardian_phone"] == "5552223333"
+    assert body["guardian_phone"] == "+15552223333"
     assert body["status"] == "open" and body["kind"] == "missing"
     candidates = login(coordinator).get(f"{API}/reports/{body['id']}/candidates").json()
     assert [c["found_id"] for c in candidates] == [officer_report.pk]
@@ -389,7 +390,8 @@ def test_confirming_twice_notifies_once_and_a_closed_report_cannot_be_matched(
     client = login(coordinator)
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(f"{API}/candidates/{candidate.pk}/confirm").status_code == 200
-        assert client.post(f"{API}/candidates/{candidate.pk}/confirm").status_code == 200
+        again = client.post(f"{API}/candidates/{candidate.pk}/confirm")
+        assert (again.status_code, again.json()["code"]) == (409, "already_confirmed")
     assert len(sms.outbox) == 1
     # The missing report is now matched: another found child cannot be confirmed for it.
     other_found = services.report_create(
@@ -442,6 +444,13 @@ def test_the_openapi_schema_lists_every_endpoint_with_a_summary() -> None:
         ("/api/reunite/reports/{report_id}/candidates", "get"),
         ("/api/reunite/candidates/{candidate_id}/confirm", "post"),
         ("/api/reunite/candidates/{candidate_id}/reject", "post"),
+        ("/api/reunite/candidates/{candidate_id}/undo", "post"),
+        ("/api/reunite/candidates/{candidate_id}/handoff", "post"),
+        ("/api/reunite/candidates/{candidate_id}/handoff/override", "post"),
+        ("/api/reunite/reports/{report_id}/close", "post"),
+        ("/api/reunite/reports/{report_id}/transfer", "post"),
+        ("/api/reunite/reports/{report_id}/merge-into/{kept_id}", "post"),
+        ("/api/reunite/reports/{report_id}/information", "post"),
     }
     listed = {
         (path, method)

@@ -42,6 +42,7 @@ def missing(**overrides: Any) -> dict[str, Any]:
         "seen_at": ago(minutes=30),
         "guardian_name": "Ada Okafor",
         "guardian_phone": "555 222 3333",
+        "reporter_relationship": "father",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not ...}
@@ -73,7 +74,7 @@ def post(client: Client, data: dict[str, Any]) -> Any:
 @pytest.mark.parametrize(
     ("payload", "field", "reason"),
     [
-        (missing(guardian_phone=""), "guardian_phone", "phone number or email"),
+        (missing(guardian_phone=""), "guardian_phone", "phone number or an email"),
         (missing(age_years=25), "age_years", "less than or equal to 18"),
         (missing(age_years=-1), "age_years", "greater than or equal to 0"),
         (missing(age_years=...), "age_years", "age is required"),
@@ -81,7 +82,7 @@ def post(client: Client, data: dict[str, Any]) -> Any:
         (missing(guardian_name=""), "guardian_name", "name is required"),
         (missing(sex="boy"), "sex", "'male', 'female', 'unknown'"),
         (missing(guardian_phone="call me maybe"), "guardian_phone", "only digits"),
-        (missing(guardian_phone="123"), "guardian_phone", "whole phone number"),
+        (missing(guardian_phone="123"), "guardian_phone", "not a phone number we can text"),
         (missing(guardian_email="ada@"), "guardian_email", "valid email"),
         (missing(guardian_language="fr"), "guardian_language", "en, es"),
         (missing(height_cm=400), "height_cm", "less than or equal to 220"),
@@ -204,7 +205,7 @@ SPANISH = [
     ),
     (missing(guardian_email="ada@"), "guardian_email", "Valor no válido: Introduzca una"),
     (missing(guardian_language="fr"), "guardian_language", "Use uno de estos: en, es."),
-    (missing(guardian_phone="123"), "guardian_phone", "número de teléfono completo"),
+    (missing(guardian_phone="123"), "guardian_phone", "número de teléfono al que podamos"),
     (missing(given_name=""), "given_name", "El nombre del niño o la niña es obligatorio."),
     (found(lon=...), "lon", "Indique lat y lon, o ninguno de los dos."),
 ]

@@ -23,15 +23,15 @@ def _decide_url(cand: Candidate) -> str:
 
 
 @pytest.mark.django_db
-def test_it_confirms_through_htmx_and_swaps_the_board(
+def test_it_confirms_through_htmx_and_sends_the_page_back_to_the_board(
     login: Any, coordinator: Any, officer: Any, agency: Any, report_data: Any
 ) -> None:
     found, missing, cand = file_pair(agency, officer, report_data)
-    response = login(coordinator).post(_decide_url(cand), {"decision": "confirm"}, headers=HX_BOARD)
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert html.lstrip().startswith('<div id="board"')
-    assert "Confirmed — awaiting hand-off" in html
+    client = login(coordinator)
+    response = client.post(_decide_url(cand), {"decision": "confirm"}, headers=HX_BOARD)
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == reverse("reunite:board")
+    html = client.get(reverse("reunite:board")).content.decode()
     assert "Match confirmed" in html
     cand.refresh_from_db()
     assert cand.decision == Candidate.Decision.CONFIRMED
@@ -67,7 +67,7 @@ def test_it_rejects_and_never_proposes_the_pair_again(
     login: Any, coordinator: Any, officer: Any, agency: Any, report_data: Any
 ) -> None:
     found, missing, cand = file_pair(agency, officer, report_data)
-    response = login(coordinator).post(_decide_url(cand), {"decision": "reject"}, headers=HX_BOARD)
+    response = login(coordinator).post(_decide_url(cand), {"decision": "reject"}, follow=True)
     assert response.status_code == 200
     assert "will not be proposed again" in response.content.decode()
     assert Candidate.objects.get(pk=cand.pk).decision == Candidate.Decision.REJECTED
@@ -130,7 +130,7 @@ def test_it_accepts_only_post_and_a_known_decision(
     assert anonymous["Location"].startswith(reverse("login"))
     c = login(coordinator)
     assert c.get(_decide_url(cand)).status_code == 405
-    response = c.post(_decide_url(cand), {"decision": "maybe"}, headers=HX_BOARD)
+    response = c.post(_decide_url(cand), {"decision": "maybe"}, follow=True)
     assert "Choose confirm or reject." in response.content.decode()
     assert Candidate.objects.get(pk=cand.pk).decision == Candidate.Decision.PROPOSED
 
@@ -150,7 +150,7 @@ def test_it_refuses_a_second_confirmed_match_for_the_same_child(
     rival = Candidate.objects.get(missing=missing, found=found2)
     client = login(coordinator)
     client.post(_decide_url(cand), {"decision": "confirm"})
-    response = client.post(_decide_url(rival), {"decision": "confirm"}, headers=HX_BOARD)
+    response = client.post(_decide_url(rival), {"decision": "confirm"}, follow=True)
     assert "already has a confirmed match" in response.content.decode()
     assert Candidate.objects.get(pk=rival.pk).decision == Candidate.Decision.PROPOSED
     found2.refresh_from_db()
@@ -169,15 +169,21 @@ def test_it_refuses_a_second_confirmed_match_for_the_same_child(
 
 
 @pytest.mark.django_db
-def test_it_refuses_decisions_once_a_report_is_closed(
+def test_it_refuses_closing_around_a_confirmed_match_and_decisions_after_closing(
     login: Any, coordinator: Any, officer: Any, agency: Any, report_data: Any
 ) -> None:
-    _found, missing, cand = file_pair(agency, officer, report_data)
+    found, missing, cand = file_pair(agency, officer, report_data)
     services.candidate_confirm(candidate=cand, actor=coordinator)
+    # Closing one side of a confirmed match would leave the other matched for ever.
+    with pytest.raises(services.ReuniteError) as refused:
+        services.report_cancel(report=missing, reason="Found him", actor=coordinator)
+    assert refused.value.code == "report_matched"
+    services.candidate_undo(candidate=cand, actor=coordinator)
     services.report_cancel(report=missing, reason="Found him at the neighbour's", actor=coordinator)
-    response = login(coordinator).post(_decide_url(cand), {"decision": "reject"}, headers=HX_BOARD)
-    assert "no longer open" in response.content.decode()
-    assert Candidate.objects.get(pk=cand.pk).decision == Candidate.Decision.CONFIRMED
+    # Closing removed the proposal: a stale page's decision finds nothing.
+    response = login(coordinator).post(_decide_url(cand), {"decision": "reject"})
+    assert response.status_code == 404
+    assert not Candidate.objects.filter(pk=cand.pk).exists()
 
 
 @pytest.mark.django_db

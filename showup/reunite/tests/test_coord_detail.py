@@ -46,7 +46,7 @@ def test_it_shows_the_childs_details_guardian_and_candidates(
     assert reverse("reunite:candidate_decide", args=[cand.pk]) in html
     assert f'value="{_detail(missing)}"' in html  # decisions come back here
     assert reverse("reunite:report_edit", args=[missing.pk]) in html
-    assert reverse("reunite:report_cancel", args=[missing.pk]) in html
+    assert reverse("reunite:report_close", args=[missing.pk]) in html
     assert reverse("reunite:report_photo", args=[missing.pk]) not in html  # no photo
 
 

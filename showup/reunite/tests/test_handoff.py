@@ -84,7 +84,10 @@ def test_it_records_a_partial_checklist_and_shows_what_is_missing(
     assert "Check the adult&#x27;s photo identity document" not in html
     assert "Reunited — reports closed" not in html
     assert 'name="id_checked" id="id_id_checked" checked' in html  # kept from last time
-    assert actions(action__startswith="reunite.handoff.") == ["reunite.handoff.id_checked"]
+    assert actions(action__startswith="reunite.handoff.") == [
+        "reunite.handoff.id_checked",
+        "reunite.handoff.collector",
+    ]
 
 
 @pytest.mark.django_db
@@ -112,6 +115,7 @@ def test_it_closes_both_reports_only_when_every_step_is_done(
     assert actions(action__startswith="reunite.handoff.", actor=officer) == [
         "reunite.handoff.id_checked",
         "reunite.handoff.child_recognises",
+        "reunite.handoff.collector",
         "reunite.handoff.guardian_knowledge",
         "reunite.handoff.completed",
     ]
@@ -148,9 +152,9 @@ def test_it_offers_the_hand_off_on_my_reports_and_not_after_it_is_done(
             "Write a few words about what the adult described.",
         ),
         (
-            {"released_to": ""},
+            {"collector": "other", "released_to": ""},
             "released_to",
-            "Enter the name of the adult the child is released to.",
+            "Enter the adult's full name.",
         ),
     ],
 )
@@ -174,7 +178,7 @@ def test_it_refuses_changes_after_completion(login: Any, officer: Any, pair: Any
     client = login(officer)
     client.post(_url(cand), full_checklist())
     response = client.post(_url(cand), full_checklist(released_to="Someone Else"), follow=True)
-    assert "can no longer be changed" in response.content.decode()
+    assert "cannot be changed" in response.content.decode()
     assert Handoff.objects.get(candidate=cand).released_to == "Lucia Alvarez"
     assert actions(action="reunite.handoff.completed") == ["reunite.handoff.completed"]
 

@@ -52,7 +52,7 @@ def test_it_files_a_missing_report_and_shows_the_status(client: Client, agency: 
     assert report.filed_by is None
     assert report.given_name == "Mateo"
     assert report.other_names == ["Teo", "Mateíto"]
-    assert report.guardian_phone == "5550001111"
+    assert report.guardian_phone == "+15550001111"
     assert report.languages == ["es", "en"]
     assert report.lat is None and report.place == "Main St near the donut shop"
     assert report.photo == ""
@@ -276,7 +276,9 @@ def test_it_polls_a_fragment_while_searching(client: Client, two_reports: Any) -
     ("state", "text"),
     [
         ("matched", "A coordinator will call you"),
-        ("reunited", "Reunited"),
+        # No recorded hand-off: nothing says who has the child, so not "back with you".
+        ("reunited", "Your child is safe"),
+        # Closed before outcomes were recorded.
         ("cancelled", "This report was cancelled"),
         ("closed", "This report was cancelled"),
     ],
@@ -303,15 +305,15 @@ def test_it_lets_the_guardian_cancel_with_a_reason(client: Client, two_reports: 
     r = client.post(url, {"reason": "We found her at the neighbour's, thank you"})
     assert r.status_code == 302
     mine.refresh_from_db()
-    assert mine.status == "cancelled"
+    assert mine.status == "closed" and mine.outcome == "no_report_needed"
     assert mine.cancel_reason == "We found her at the neighbour's, thank you"
-    entry = AuditEntry.objects.get(action="reunite.report.cancelled")
+    entry = AuditEntry.objects.get(action="reunite.report.closed")
     assert entry.actor is None and entry.object_id == str(mine.pk)
     other.refresh_from_db()
     assert other.status == "open"
     body = client.get(f"/status/{mine.status_token}/").content.decode()
-    assert "This report was cancelled" in body
-    assert "cancel the report" not in body
+    assert 'data-state="no_report_needed"' in body and "Your child is safe" in body
+    assert "cancel the report" not in body and "Add to my report" not in body
 
 
 def test_it_does_not_cancel_through_an_unknown_token(client: Client, two_reports: Any) -> None:

@@ -25,6 +25,7 @@ CHECKLIST: dict[str, Any] = {
     "guardian_knowledge": True,
     "guardian_knowledge_note": "the dog's name",
     "released_to": "Lucia Alvarez",
+    "collector": "reporter",
 }
 
 
@@ -177,10 +178,11 @@ def test_it_closes_nothing_until_the_checklist_is_complete(
     assert actions(action__startswith="reunite.handoff.") == [
         "reunite.handoff.id_checked",
         "reunite.handoff.child_recognises",
+        "reunite.handoff.collector",
     ]
     # Saving the same steps again writes no duplicate entries.
     services.handoff_record(candidate=cand, officer=officer, **partial)
-    assert len(actions(action__startswith="reunite.handoff.")) == 2
+    assert len(actions(action__startswith="reunite.handoff.")) == 3
 
     handoff = services.handoff_record(candidate=cand, officer=officer, **CHECKLIST)
     assert handoff.completed_at is not None
@@ -221,11 +223,13 @@ def test_it_removes_proposals_when_a_report_is_cancelled(
     _found, missing, cand = file_pair(agency, officer, report_data)
     services.report_cancel(report=missing, reason="Found him at the neighbour's", actor=None)
     missing.refresh_from_db()
-    assert missing.status == Report.Status.CANCELLED
+    # The guardian's own withdrawal: her child is safe, no report needed.
+    assert missing.status == Report.Status.CLOSED
+    assert missing.outcome == "no_report_needed"
     assert missing.cancel_reason == "Found him at the neighbour's"
     assert missing.closed_at is not None
     assert not Candidate.objects.filter(pk=cand.pk).exists()
-    entry = AuditEntry.objects.get(action="reunite.report.cancelled")
+    entry = AuditEntry.objects.get(action="reunite.report.closed")
     assert entry.object_id == str(missing.pk) and entry.actor_label == "public"
     # A cancelled report is never matched again, in either direction.
     services.report_create(agency=agency, kind="found", data=report_data("found"), filed_by=officer)

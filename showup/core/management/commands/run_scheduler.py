@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from showup.core.tasks import purge_expired_reports
+from showup.core.tasks import purge_expired_data
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class Command(BaseCommand):
     def run_jobs(self) -> None:
         # One failed run (database briefly away) must not end the loop.
         try:
-            result = purge_expired_reports.enqueue()
+            result = purge_expired_data.enqueue()
         except Exception:
             logger.exception("could not enqueue the retention purge")
             self.stderr.write("Could not enqueue the retention purge; will retry next interval.")

@@ -269,6 +269,7 @@ def test_it_thanks_the_guardian_and_tells_coordinators_on_reunion(
             guardian_knowledge=True,
             guardian_knowledge_note="his dog is called Taco",
             released_to="Lucia Alvarez",
+            collector="reporter",
         )
     assert Report.objects.get(pk=missing.pk).status == Report.Status.REUNITED
     [text] = sms.outbox

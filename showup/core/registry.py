@@ -1,0 +1,127 @@
+"""What modules plug into core at start-up. core imports no feature app: each module fills these
+registries in its AppConfig.ready() (pretix registers its shredders and log renderers the same
+way), so a new module is a new app that registers itself, nothing more.
+
+- retention purgers: `register_purger(purger)`; `showup purge_expired` and the scheduled task
+  run every registered purger (showup.core.retention).
+- notification kinds: `register_notification_kind(kind)`; the generic `notify`/`deliver` tasks
+  look the kind up by name (showup.core.notifications).
+- audit labels: `register_audit_labels({code: lazy label})`; `audit_label(code)` renders an
+  action code for people, in the active language.
+- duty rosters: `register_duty_roster(provider)`; `on_duty(agency_id, now)` says which officers
+  of an agency are on duty now.
+
+Registering again under the same name replaces the earlier entry, so a ready() that runs twice
+(tests that reload apps) registers nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from django.utils.functional import Promise
+
+from showup.core.models import Role, User
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from showup.core.notifications import NotificationKind
+
+
+# --- retention purgers ------------------------------------------------------------------------
+
+
+class Purger(Protocol):
+    """Removes one module's personal data once its agency's retention period has passed.
+
+    `purge` returns counts only (never names): they are printed by the command and written to
+    the audit log. With dry_run it only counts. `summary` turns the counts into one or more
+    lines for the operator running `showup purge_expired`."""
+
+    name: str
+
+    def purge(self, now: datetime, dry_run: bool) -> dict[str, Any]: ...
+
+    def summary(self, counts: dict[str, Any], dry_run: bool) -> list[str]: ...
+
+
+_purgers: dict[str, Purger] = {}
+
+
+def register_purger(purger: Purger) -> None:
+    _purgers[purger.name] = purger
+
+
+def purgers() -> list[Purger]:
+    """Every registered purger, in the order of registration (the order of INSTALLED_APPS)."""
+    return list(_purgers.values())
+
+
+# --- notification kinds -----------------------------------------------------------------------
+
+_notification_kinds: dict[str, NotificationKind] = {}
+
+
+def register_notification_kind(kind: NotificationKind) -> None:
+    _notification_kinds[kind.name] = kind
+
+
+def notification_kind(name: str) -> NotificationKind:
+    """The registered kind; LookupError for a name nobody registered (a task queued by an
+    older release, or a module removed since)."""
+    try:
+        return _notification_kinds[name]
+    except KeyError:
+        raise LookupError(f"no notification kind {name!r} is registered") from None
+
+
+def notification_kinds() -> list[str]:
+    return sorted(_notification_kinds)
+
+
+# --- audit labels -----------------------------------------------------------------------------
+
+_audit_labels: dict[str, Promise | str] = {}
+
+
+def register_audit_labels(labels: Mapping[str, Promise | str]) -> None:
+    """Readable labels for a module's audit action codes (lazy translations, so each is
+    rendered in the language active when it is shown)."""
+    _audit_labels.update(labels)
+
+
+def audit_label(code: str) -> str:
+    """The label of an action code in the active language; the code itself when unknown."""
+    label = _audit_labels.get(code)
+    return str(label) if label is not None else code
+
+
+# --- duty rosters -----------------------------------------------------------------------------
+
+# (agency_id, now) -> the pks of the users on duty, or None when the provider has no roster
+# for that agency at all (a provider that knows the agency but finds nobody returns a set).
+DutyRoster = Callable[[int, datetime], Iterable[int] | None]
+
+_duty_rosters: dict[str, DutyRoster] = {}
+
+
+def register_duty_roster(name: str, provider: DutyRoster) -> None:
+    _duty_rosters[name] = provider
+
+
+def on_duty(agency_id: int, now: datetime) -> QuerySet[User]:
+    """The active officers of the agency on duty now, by every registered roster. When no
+    roster knows the agency (no shifts entered at all), every active officer of the agency is
+    on duty: an alert to too many beats an alert to nobody."""
+    on_roster: set[int] | None = None
+    for provider in _duty_rosters.values():
+        pks = provider(agency_id, now)
+        if pks is not None:
+            on_roster = (on_roster or set()) | set(pks)
+    officers = User.objects.filter(agency_id=agency_id, role=Role.OFFICER, is_active=True)
+    if on_roster is not None:
+        officers = officers.filter(pk__in=on_roster)
+    return officers.order_by("pk")
