@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from showup.reunite.models import Handoff, Outcome, Relationship, Report
+from showup.reunite.services import PARTNER_OUTCOMES
 
 LAST4 = re.compile(r"^[A-Za-z0-9]{4}$")
 
@@ -245,7 +246,7 @@ class CloseForm(forms.Form):
     def __init__(self, *args: Any, partner: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if partner:
-            allowed = (Outcome.NO_REPORT_NEEDED, Outcome.FILED_IN_ERROR)
+            allowed = PARTNER_OUTCOMES
             self.fields["outcome"].choices = [
                 c for c in self.fields["outcome"].choices if c[0] in allowed
             ]

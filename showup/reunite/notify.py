@@ -96,7 +96,7 @@ def _guardian_language(report: Report) -> translation.override:
 
 
 def _unit_line(report: Report) -> str:
-    """"Unit: (555) 201-3344" when the agency gave its phone (call inside the language)."""
+    """ "Unit: (555) 201-3344" when the agency gave its phone (call inside the language)."""
     agency = report.agency
     if not agency.phone.strip():
         return ""
@@ -173,9 +173,7 @@ class _CandidateKind(NotificationKind):
     subject_key = "candidate"
 
     def agency_id(self, pk: int) -> int | None:
-        return (
-            Candidate.objects.filter(pk=pk).values_list("missing__agency_id", flat=True).first()
-        )
+        return Candidate.objects.filter(pk=pk).values_list("missing__agency_id", flat=True).first()
 
     def candidate(self, pk: int) -> Candidate | None:
         candidate = (
@@ -407,13 +405,10 @@ class Reunited(_CandidateKind):
         missing, found = candidate.missing, candidate.found
         handoff = Handoff.objects.filter(candidate=candidate).first()
         if delivery.recipient != GUARDIAN:
-            text = (
-                _(
-                    "Reunited: found %(found)s and missing %(missing)s are closed after a "
-                    "verified hand-off."
-                )
-                % self._refs(candidate)
-            )
+            text = _(
+                "Reunited: found %(found)s and missing %(missing)s are closed after a "
+                "verified hand-off."
+            ) % self._refs(candidate)
             if handoff is not None and handoff.override_by_id is not None:
                 text = _join(text, _("The release needed a coordinator's override."))
             return Message(body=text, url=_path("reunite:report_detail", found.pk))
@@ -447,14 +442,11 @@ class Reunited(_CandidateKind):
             who = _("an adult listed on your report")
         else:
             who = _("another adult")
-        return (
-            _(
-                "showup %(reference)s: your child was collected by %(who)s after a verified "
-                "hand-off, and your report is closed as reunited. If you did not expect this, "
-                "call the unit at once. %(link)s"
-            )
-            % {**values, "who": who}
-        )
+        return _(
+            "showup %(reference)s: your child was collected by %(who)s after a verified "
+            "hand-off, and your report is closed as reunited. If you did not expect this, "
+            "call the unit at once. %(link)s"
+        ) % {**values, "who": who}
 
 
 # --- kinds about one report -------------------------------------------------------------------
@@ -553,10 +545,10 @@ class ReportFiled(_ReportKind):
             if in_app:
                 text = _("Missing child %(reference)s: %(description)s.") % values
                 return Message(body=text, url=path)
-            text = (
-                _("Missing child %(reference)s: %(description)s. %(link)s")
-                % {**values, "link": absolute_url(path)}
-            )
+            text = _("Missing child %(reference)s: %(description)s. %(link)s") % {
+                **values,
+                "link": absolute_url(path),
+            }
             if delivery.channel == Channel.SMS:
                 return Message(body=text, phone_region=report.agency.phone_region)
             subject = _("Missing child %(reference)s") % refs
@@ -735,4 +727,3 @@ def report_closed(report_pk: int) -> None:
 
 def report_transferred(report_pk: int, to_user_pk: int) -> None:
     notifications.send(ReportTransferred.name, report_pk, to_user=to_user_pk)
-

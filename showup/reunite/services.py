@@ -109,6 +109,10 @@ _ERRORS: dict[str, tuple[int, Promise]] = {
         422,
         _("Choose how the report ended. A reunion is recorded by the hand-off checklist."),
     ),
+    "outcome_forbidden": (
+        403,
+        _("Partner staff can only say that no report is needed or that it was filed in error."),
+    ),
     "outcome_agency_required": (422, _("Name the agency the child was referred or handed to.")),
     "duplicate_invalid": (
         422,
@@ -300,6 +304,8 @@ def _assign(report: Report, data: dict[str, Any]) -> list[str]:
 # --- closing, transfers, duplicates -------------------------------------------------------
 
 _NEEDS_AGENCY = (Outcome.CHILD_SERVICES, Outcome.OTHER_AGENCY)
+# A store's security or a nurse did not take the child home or refer them: officers did.
+PARTNER_OUTCOMES = (Outcome.NO_REPORT_NEEDED, Outcome.FILED_IN_ERROR)
 
 
 def report_close(
@@ -317,6 +323,8 @@ def report_close(
     around it: that would leave the other report matched forever."""
     if outcome not in Outcome.values or outcome == Outcome.REUNITED:
         raise _refuse("outcome_invalid")
+    if actor is not None and actor.role == Role.PARTNER and outcome not in PARTNER_OUTCOMES:
+        raise _refuse("outcome_forbidden")
     agency_name, reference, reason = agency_name.strip(), reference.strip(), reason.strip()
     if outcome in _NEEDS_AGENCY and not agency_name:
         raise _refuse("outcome_agency_required")

@@ -417,7 +417,7 @@ def _state_of(report: Report) -> dict[str, Any]:
         herself = handoff.collector in ("", Handoff.Collector.REPORTER) and services.folded_name(
             taker
         ) == services.folded_name(report.guardian_name)
-        if True:
+        if herself:
             return {
                 "code": "reunited",
                 "title": _("Reunited"),

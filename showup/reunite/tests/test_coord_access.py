@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from PIL import Image
 
+from showup.core.photos import store_photo
 from showup.reunite import services
-from showup.reunite.models import Candidate
+from showup.reunite.models import Candidate, Report
 from showup.reunite.tests.coord_helpers import (
     CHILDREN,
     child_data,
@@ -79,6 +81,24 @@ MATRIX: dict[str, dict[str, int | str]] = {
         "other_partner": 404,
         "outsider": 404,
     },
+    "review": {
+        "anonymous": LOGIN,
+        "officer": 404,
+        "coordinator": 200,
+        "admin": 200,
+        "partner": 404,
+        "other_partner": 404,
+        "outsider": 404,
+    },
+    "thumb": {
+        "anonymous": LOGIN,
+        "officer": 200,
+        "coordinator": 200,
+        "admin": 200,
+        "partner": 200,
+        "other_partner": 404,
+        "outsider": 404,
+    },
     "handoff_get": {
         "anonymous": LOGIN,
         "officer": 200,
@@ -134,6 +154,8 @@ def world(agency: Any, officer: Any, coordinator: Any, partner: Any, store: Any)
         partner_org=store,
     )
     proposed = Candidate.objects.get(missing=missing2, found=found2)
+    image = Image.new("RGB", (200, 300), (20, 120, 200))
+    Report.objects.filter(pk=missing.pk).update(photo=store_photo(image))
     return {"found": found, "missing": missing, "confirmed": confirmed, "proposed": proposed}
 
 
@@ -152,6 +174,11 @@ def _request(client: Any, view: str, w: dict[str, Any]) -> Any:
         return client.post(
             reverse("reunite:candidate_decide", args=[w["proposed"].pk]), {"decision": "reject"}
         )
+    if view == "review":
+        return client.get(reverse("reunite:candidate_review", args=[w["proposed"].pk]))
+    if view == "thumb":
+        url = reverse("reunite:report_photo", args=[w["missing"].pk])
+        return client.get(url, {"size": "thumb"})
     if view == "handoff_get":
         return client.get(reverse("reunite:handoff", args=[w["confirmed"].pk]))
     if view == "handoff_post":

@@ -82,7 +82,7 @@ def test_it_shows_one_compact_row_per_report_with_the_top_candidate(
 def test_it_shows_weak_candidates_as_weak_without_a_green_confirm(
     login: Any, coordinator: Any, officer: Any, agency: Any, report_data: Any
 ) -> None:
-    found, missing, cand = file_pair(agency, officer, report_data)
+    _found, missing, cand = file_pair(agency, officer, report_data)
     Candidate.objects.filter(pk=cand.pk).update(engine_match=False, score=0.12)
     html = login(coordinator).get(BOARD).content.decode()
     row = html[html.index(f'id="report-{missing.pk}"') :]
@@ -136,9 +136,10 @@ def test_it_orders_by_urgency_likely_matches_then_youngest_then_longest_missing(
     login: Any, coordinator: Any, officer: Any, agency: Any
 ) -> None:
     now = timezone.now()
-    teen = _file(agency, officer, "missing", CHILDREN[5], seen_at=now - timedelta(hours=5))
-    toddler_recent = _file(agency, officer, "missing", CHILDREN[3], seen_at=now - timedelta(hours=1))
-    toddler_long = _file(agency, officer, "missing", CHILDREN[0], seen_at=now - timedelta(hours=3))
+    hours = timedelta(hours=1)
+    teen = _file(agency, officer, "missing", CHILDREN[5], seen_at=now - 5 * hours)
+    toddler_recent = _file(agency, officer, "missing", CHILDREN[3], seen_at=now - hours)
+    toddler_long = _file(agency, officer, "missing", CHILDREN[0], seen_at=now - 3 * hours)
     # A ten-year-old with a likely match goes above every child without one.
     liam_found = _file(agency, officer, "found", CHILDREN[2])
     liam = _file(agency, officer, "missing", CHILDREN[2], seen_at=now - timedelta(minutes=40))

@@ -113,9 +113,7 @@ def test_it_accepts_a_name_of_200_characters(client: Client, agency: Any) -> Non
     assert Report.objects.get().authorised_adults == [{"name": name, "relationship": "carer"}]
 
 
-def test_staff_filing_for_a_guardian_see_and_store_the_same(
-    login: Any, coordinator: User
-) -> None:
+def test_staff_filing_for_a_guardian_see_and_store_the_same(login: Any, coordinator: User) -> None:
     client = login(coordinator)
     body = client.get(STAFF_URL).content.decode()
     assert 'name="reporter_relationship"' in body and 'name="adult_3_name"' in body
@@ -186,9 +184,7 @@ def test_editing_keeps_more_adults_than_the_form_offers_new(
 ) -> None:
     """The API may list up to five: an edit on the web must not drop the fourth."""
     listed = [{"name": f"Adult {n}", "relationship": "relative"} for n in range(1, 5)]
-    report = _missing(
-        agency, report_data, reporter_relationship="mother", authorised_adults=listed
-    )
+    report = _missing(agency, report_data, reporter_relationship="mother", authorised_adults=listed)
     initial = MissingReportForm.initial_from(report)
     client = login(coordinator)
     assert 'name="adult_4_name"' in client.get(f"/staff/reports/{report.pk}/edit/").content.decode()

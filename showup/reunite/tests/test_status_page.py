@@ -89,7 +89,7 @@ def hand_off(candidate: Candidate, officer: User, **who: str) -> None:
         child_recognises=True,
         guardian_knowledge=True,
         guardian_knowledge_note="the name of his toy truck",
-        **who,  # type: ignore[arg-type]
+        **who,
     )
 
 
@@ -160,7 +160,11 @@ def test_it_names_an_adult_a_coordinator_approved(
         collector_name="Marta Ruiz",
     )
     hand_off(
-        matched, officer, released_to="Marta Ruiz", collector="other", collector_relationship="relative"
+        matched,
+        officer,
+        released_to="Marta Ruiz",
+        collector="other",
+        collector_relationship="relative",
     )
     mine.refresh_from_db()
     assert mine.status == Report.Status.REUNITED
@@ -285,9 +289,9 @@ def test_she_adds_information(client: Client, mine: Report) -> None:
 
 
 def test_she_adds_a_photo_and_the_old_one_goes(
-    client: Client, mine: Report, django_capture_on_commit_callbacks: Any
+    client: Client, coordinator: User, mine: Report, django_capture_on_commit_callbacks: Any
 ) -> None:
-    services.report_photo_set(report=mine, photo=Image.new("RGB", (30, 30)), actor=None)  # type: ignore[arg-type]
+    services.report_photo_set(report=mine, photo=Image.new("RGB", (30, 30)), actor=coordinator)
     mine.refresh_from_db()
     old = photo_path(mine.photo)
     assert old is not None and old.is_file()
@@ -342,9 +346,7 @@ def test_it_asks_for_the_photo_again_and_keeps_the_text(client: Client, mine: Re
     assert not TimelineNote.objects.exists()
 
 
-def test_a_closed_report_refuses_additions(
-    client: Client, coordinator: User, mine: Report
-) -> None:
+def test_a_closed_report_refuses_additions(client: Client, coordinator: User, mine: Report) -> None:
     services.report_close(report=mine, outcome="taken_home", actor=coordinator)
     r = client.post(add_url(mine), {"text": "One more thing"})
     assert r.status_code == 302 and private(r)
