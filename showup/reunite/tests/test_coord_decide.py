@@ -172,7 +172,7 @@ def test_it_refuses_a_second_confirmed_match_for_the_same_child(
 def test_it_refuses_closing_around_a_confirmed_match_and_decisions_after_closing(
     login: Any, coordinator: Any, officer: Any, agency: Any, report_data: Any
 ) -> None:
-    found, missing, cand = file_pair(agency, officer, report_data)
+    _found, missing, cand = file_pair(agency, officer, report_data)
     services.candidate_confirm(candidate=cand, actor=coordinator)
     # Closing one side of a confirmed match would leave the other matched for ever.
     with pytest.raises(services.ReuniteError) as refused:
