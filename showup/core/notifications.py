@@ -293,17 +293,20 @@ def _audit_sent(
     role: str,
     **extra: Any,
 ) -> None:
+    data: dict[str, Any] = {
+        "event": kind.name,
+        kind.subject_key: pk,
+        **params,
+        "channel": str(channel),
+        "role": role,
+        **extra,
+    }
     audit(
         "core.notification.sent",
         actor=None,
         actor_label="system",
         agency_id=kind.agency_id(pk),
-        event=kind.name,
-        **{kind.subject_key: pk},
-        **params,
-        channel=str(channel),
-        role=role,
-        **extra,
+        **data,
     )
 
 
@@ -318,18 +321,21 @@ def _audit_failed(
 ) -> None:
     try:
         subject_key, agency_id = _subject(kind_name, pk)
+        data: dict[str, Any] = {
+            "event": kind_name,
+            subject_key: pk,
+            **params,
+            "channel": str(channel),
+            "role": role,
+            # The class only: provider messages and SMTP errors can quote the address.
+            "error": type(error).__name__,
+        }
         audit(
             "core.notification.failed",
             actor=None,
             actor_label="system",
             agency_id=agency_id,
-            event=kind_name,
-            **{subject_key: pk},
-            **params,
-            channel=str(channel),
-            role=role,
-            # The class only: provider messages and SMTP errors can quote the address.
-            error=type(error).__name__,
+            **data,
         )
     except Exception:
         logger.exception("could not audit a failed notification")

@@ -43,10 +43,9 @@ def _region(region: str | None) -> str:
 
 
 def _has_country_shape(number: PhoneNumber) -> bool:
-    main_region = phonenumbers.region_code_for_country_code(number.country_code)
-    metadata = PhoneMetadata.metadata_for_region_or_calling_code(
-        number.country_code, main_region
-    )
+    country_code = number.country_code or 0
+    main_region = phonenumbers.region_code_for_country_code(country_code)
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, main_region)
     if metadata is None or metadata.general_desc is None:
         return False
     pattern = metadata.general_desc.national_number_pattern
@@ -102,9 +101,8 @@ def format_phone(e164: str, region: str | None = DEFAULT_REGION) -> str:
         number = phonenumbers.parse(e164, region)
     except phonenumbers.NumberParseException:
         return e164
-    if phonenumbers.region_code_for_country_code(number.country_code) == region or (
-        region in phonenumbers.region_codes_for_country_code(number.country_code)
-    ):
+    country_code = number.country_code or 0
+    if region in phonenumbers.region_codes_for_country_code(country_code):
         return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
 

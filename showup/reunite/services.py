@@ -194,7 +194,13 @@ def report_create(
         _assign(report, data)
         if kind == Report.Kind.FOUND and filed_by is not None and filed_by.role == Role.OFFICER:
             report.holding_officer = filed_by
-        report.possible_duplicate_of = likely_duplicate(agency_id=agency.pk, kind=kind, data=data)
+        report.possible_duplicate_of = likely_duplicate(
+            agency_id=agency.pk,
+            kind=kind,
+            data=data,
+            holding_officer_id=report.holding_officer_id,
+            partner_org_id=partner_org.pk if partner_org else None,
+        )
         if photo is not None:
             report.photo = store_photo(photo)
         report.save()

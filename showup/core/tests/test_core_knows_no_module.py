@@ -53,7 +53,9 @@ def test_the_feature_apps_are_known() -> None:
 
 def test_core_imports_no_feature_app() -> None:
     files = sorted(
-        p for p in CORE.rglob("*.py") if not {"migrations", "tests"} & set(p.relative_to(CORE).parts)
+        p
+        for p in CORE.rglob("*.py")
+        if not {"migrations", "tests"} & set(p.relative_to(CORE).parts)
     )
     assert len(files) > 10
     offenders = [

@@ -238,9 +238,7 @@ def test_the_retention_run_calls_every_purger_and_audits_counts(monkeypatch: Any
 def test_old_idempotency_keys_go_after_a_day(db: Any) -> None:
     old = IdempotencyKey.objects.create(scope="user:1", key="a", fingerprint="f")
     new = IdempotencyKey.objects.create(scope="user:1", key="b", fingerprint="f")
-    IdempotencyKey.objects.filter(pk=old.pk).update(
-        created_at=timezone.now() - timedelta(hours=25)
-    )
+    IdempotencyKey.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=25))
     purger = IdempotencyKeyPurger()
     assert purger.purge(timezone.now(), True) == {"keys": 1}
     assert IdempotencyKey.objects.count() == 2

@@ -1,5 +1,5 @@
 """The live board in real Chromium at phone size: a new match appears by itself within 2 s,
-polling keeps keyboard focus, and Confirm works in place through HTMX."""
+polling keeps keyboard focus, and Confirm goes through the review page."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ staff_login = e2e.staff_login
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_it_shows_a_new_match_within_two_seconds_and_confirms_in_place(
+def test_it_shows_a_new_match_within_two_seconds_and_confirms_after_review(
     page: Any,
     live_server: Any,
     staff_login: Any,
@@ -49,16 +49,20 @@ def test_it_shows_a_new_match_within_two_seconds_and_confirms_in_place(
     assert time.monotonic() - started < 2.0
     shot(page, "coord-board-new-match")
 
-    # Polling an unchanged board swaps nothing: the focused button keeps its focus.
-    confirm = page.locator(f"#confirm-{found.pk}-{cand.pk}")
-    confirm.focus()
+    # Polling an unchanged board swaps nothing: the focused control keeps its focus.
+    review = page.locator(f"#review-{found.pk}-{cand.pk}")
+    review.focus()
     page.wait_for_timeout(2500)
-    assert page.evaluate("document.activeElement.id") == f"confirm-{found.pk}-{cand.pk}"
+    assert page.evaluate("document.activeElement.id") == f"review-{found.pk}-{cand.pk}"
 
-    url = page.url
-    confirm.click()
+    # Confirm is never one tap: the review page shows both reports and asks once more.
+    review.click()
+    page.get_by_role("heading", level=1).filter(has_text="Is this the same child?").wait_for()
+    cand.refresh_from_db()
+    assert cand.decision == Candidate.Decision.PROPOSED
+    page.get_by_role("button", name="Confirm: this is the same child").click()
     page.get_by_text("Confirmed — awaiting hand-off").first.wait_for(timeout=3000)
-    assert page.url == url  # swapped in place, no navigation
+    assert page.url.endswith("/staff/board/")
     cand.refresh_from_db()
     assert cand.decision == Candidate.Decision.CONFIRMED
     shot(page, "coord-board-confirmed")

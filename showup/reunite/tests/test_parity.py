@@ -356,3 +356,30 @@ def test_a_report_is_transferred_only_to_staff_of_its_agency(
     assert transfer(officer2).status_code == 200
     assert Report.objects.get(pk=found.pk).holding_officer == officer2
     _assert_refused(transfer(officer2), door, "transfer_same")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("door", DOORS)
+def test_a_repeat_of_the_same_child_and_phone_is_flagged_and_merged(
+    door: str, login: Any, coordinator: Any, agency: Any, report_data: Any
+) -> None:
+    first = services.report_create(
+        agency=agency, kind="missing", data=report_data("missing"), filed_by=None
+    )
+    again = services.report_create(
+        agency=agency, kind="missing", data=report_data("missing", clothing="red"), filed_by=None
+    )
+    assert again.possible_duplicate_of == first
+    client = login(coordinator)
+    if door == "web":
+        page = client.get(reverse("reunite:report_detail", args=[again.pk])).content.decode()
+        assert f"Merge into {first.reference}" in page
+        url = reverse("reunite:report_merge", args=[again.pk, first.pk])
+        assert client.post(url, follow=True).status_code == 200
+    else:
+        response = client.post(f"{API}/reports/{again.pk}/merge-into/{first.pk}")
+        assert response.status_code == 200
+        assert response.json()["duplicate_of"] == first.reference
+    again.refresh_from_db()
+    assert (again.outcome, again.duplicate_of, again.status) == ("duplicate", first, "closed")
+    assert Report.objects.get(pk=first.pk).is_open
