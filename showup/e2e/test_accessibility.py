@@ -226,7 +226,7 @@ def test_it_keeps_the_staff_pages_accessible_on_a_phone(
     page.context.clear_cookies()
     staff_login(page, coordinator)
     page.goto(f"{url}/staff/board/")
-    confirm = page.locator(f"#confirm-{found.pk}-{candidate.pk}")
+    confirm = page.locator(f"#review-{found.pk}-{candidate.pk}")
     expect(confirm).to_be_visible()
     problems += audit_page(page, "board", "en", confirm)
 

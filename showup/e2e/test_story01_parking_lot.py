@@ -70,6 +70,8 @@ def test_it_replays_story_01_the_parking_lot_from_the_mothers_side_in_spanish(
     )
     mother.get_by_label("Su nombre").fill("Dana Brooks")
     mother.get_by_label("Su teléfono").fill(MOTHER_PHONE)
+    mother.locator('select[name="reporter_relationship"]').select_option("mother")
+    mother.locator('input[name="reporter_has_custody"][value="yes"]').check()
     expect(mother.get_by_label("Idioma en el que debemos hablarle")).to_have_value("es")
     shot(mother, "story01-01-guardian-form-es")
     screen(mother, "readme-guardian-form-es")
@@ -112,9 +114,11 @@ def test_it_replays_story_01_the_parking_lot_from_the_mothers_side_in_spanish(
     candidate = Candidate.objects.get(missing=missing, found=found)
     row = coord.locator(f"#cand-{missing.pk}-{candidate.pk}")
     expect(row).to_contain_text(found.reference)
-    expect(row.locator(".reasons")).to_contain_text("Darius")
     shot(coord, "story01-04-board-match")
-    coord.locator(f"#confirm-{missing.pk}-{candidate.pk}").click()
+    # Confirm opens the review: both reports side by side, the reasons, and one more question.
+    coord.locator(f"#review-{missing.pk}-{candidate.pk}").click()
+    expect(coord.locator(".reasons")).to_contain_text("Darius")
+    coord.get_by_role("button", name="Confirm: this is the same child").click()
     expect(coord.get_by_role("status").first).to_contain_text("Match confirmed")
     expect(row).to_contain_text("Confirmed — awaiting hand-off")
     shot(coord, "story01-05-board-confirmed")
@@ -182,6 +186,8 @@ def test_it_lets_the_mother_call_off_the_search_from_her_status_page(
     page.get_by_label("¿Dónde vio a su hijo o hija por última vez?").fill("FreshMart")
     page.get_by_label("Su nombre").fill("Dana Brooks")
     page.get_by_label("Su teléfono").fill(MOTHER_PHONE)
+    page.locator('select[name="reporter_relationship"]').select_option("mother")
+    page.locator('input[name="reporter_has_custody"][value="yes"]').check()
     page.get_by_role("button", name="Enviar el reporte").click()
     expect(page.locator("[data-state]")).to_have_text("Estamos buscando")
 
@@ -193,8 +199,8 @@ def test_it_lets_the_mother_call_off_the_search_from_her_status_page(
     page.get_by_label("Why is this report no longer needed?").fill("Found him by the carts.")
     page.get_by_role("button", name="My child is safe — cancel the report").click()
     expect(page.get_by_role("status").first).to_contain_text("Your report is cancelled")
-    expect(page.locator("[data-state]")).to_have_attribute("data-state", "cancelled")
+    expect(page.locator("[data-state]")).to_have_attribute("data-state", "no_report_needed")
     report = Report.objects.get(kind=Report.Kind.MISSING)
-    assert report.status == Report.Status.CANCELLED
+    assert (report.status, report.outcome) == (Report.Status.CLOSED, "no_report_needed")
     assert report.cancel_reason == "Found him by the carts."
     shot(page, "story01-09-guardian-cancelled")

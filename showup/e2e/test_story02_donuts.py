@@ -104,6 +104,8 @@ def test_it_replays_story_02_the_boy_who_went_for_donuts(
     )
     mother.get_by_label("Your name").fill("Ana Reyes")
     mother.get_by_label("Your phone").fill(MOTHER_PHONE)
+    mother.locator('select[name="reporter_relationship"]').select_option("mother")
+    mother.locator('input[name="reporter_has_custody"][value="yes"]').check()
     shot(mother, "story02-04-guardian-form")
     screen(mother, "readme-guardian-form")
 
@@ -118,7 +120,7 @@ def test_it_replays_story_02_the_boy_who_went_for_donuts(
     candidate = Candidate.objects.get(missing=missing, found=found)
     expect(coord.locator(f"#cand-{found.pk}-{candidate.pk}")).to_be_visible()
     shot(coord, "story02-06-board-match")
-    screen(coord, "readme-board-match", top=coord.locator("#col-missing"))
+    screen(coord, "readme-board-match", top=coord.locator("#board"))
 
     # Her phone shows the reference, a private link, and "searching".
     expect(mother.get_by_role("heading", name="Your report was sent")).to_be_visible()
@@ -131,7 +133,8 @@ def test_it_replays_story_02_the_boy_who_went_for_donuts(
     screen(mother, "readme-status-searching")
 
     # 4. The coordinator confirms in place.
-    coord.locator(f"#confirm-{found.pk}-{candidate.pk}").click()
+    coord.locator(f"#review-{found.pk}-{candidate.pk}").click()
+    coord.get_by_role("button", name="Confirm: this is the same child").click()
     expect(coord.locator(f"#cand-{found.pk}-{candidate.pk}")).to_contain_text(
         "Confirmed — awaiting hand-off"
     )

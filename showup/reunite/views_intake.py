@@ -36,6 +36,7 @@ from showup.reunite.forms import (
     ReportFieldsForm,
 )
 from showup.reunite.models import Candidate, Handoff, Outcome, Relationship, Report
+from showup.reunite.services import ReuniteError
 
 NEW_REPORT_SESSION_KEY = "reunite_new_report"
 # A repeat of a create form's POST (a second tap, a retry) waits this long for the first to
@@ -73,6 +74,11 @@ def _map_context(form: ReportFieldsForm) -> dict[str, Any]:
     if center:
         lat, lon = center
     return {"map_lat": lat, "map_lon": lon}
+
+
+def _region(agency: Agency | None) -> str | None:
+    """The agency's phone region: how a number typed without a country code is read."""
+    return agency.phone_region if agency is not None else None
 
 
 def _form_for_kind(kind: str) -> type[ReportFieldsForm]:
@@ -121,7 +127,7 @@ def report_missing_public(request: HttpRequest) -> HttpResponse:
     sent: dict[str, Any] | None = None
     status_code = 200
     if request.method == "POST":
-        form = MissingReportForm(request.POST, request.FILES)
+        form = MissingReportForm(request.POST, request.FILES, region=_region(agency))
         agency_form = None if agency else PublicAgencyForm(request.POST, queryset=agencies)
         status_code = 400
         try:
@@ -540,7 +546,7 @@ def _file_report(request: HttpRequest, user: User, kind: str, template: str) -> 
     problem: dict[str, Any] | None = None
     sent: dict[str, Any] | None = None
     if request.method == "POST":
-        form = form_class(request.POST, request.FILES)
+        form = form_class(request.POST, request.FILES, region=_region(user.agency))
         status_code = 400
         try:
             claim = idempotency.form_claim(request)
@@ -626,11 +632,22 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form_class = _form_for_kind(report.kind)
     initial = form_class.initial_from(report)
     if request.method == "POST":
-        form = form_class(request.POST, request.FILES, initial=initial)
+        form = form_class(
+            request.POST,
+            request.FILES,
+            initial=initial,
+            region=_region(report.agency),
+            editing=True,
+        )
         if form.is_valid():
-            services.report_update(
-                report=report, data=form.service_data(), actor=user, photo=form.photo_image
-            )
+            try:
+                services.report_update(
+                    report=report, data=form.service_data(), actor=user, photo=form.photo_image
+                )
+            except ReuniteError:
+                # Closed or purged by someone else while this form was open.
+                report.refresh_from_db()
+                return _closed(request, report, status=409)
             messages.success(request, _("Changes saved. Matching has run again."))
             return redirect("reunite:report_detail", pk=report.pk)
         status_code = 400

@@ -320,26 +320,28 @@ def test_it_refuses_to_edit_a_closed_report(
 # --- cancelling --------------------------------------------------------------------------
 
 
-def test_it_requires_a_reason_to_cancel(login: Any, officer: User, store_report: Report) -> None:
+def test_it_closes_a_report_only_with_an_outcome(
+    login: Any, officer: User, store_report: Report
+) -> None:
     client = login(officer)
-    r = client.get(f"/staff/reports/{store_report.pk}/cancel/")
-    assert r.status_code == 200
-    r = client.post(f"/staff/reports/{store_report.pk}/cancel/", {"reason": ""})
+    url = f"/staff/reports/{store_report.pk}/close/"
+    assert client.get(url).status_code == 200
+    r = client.post(url, {"reason": "Found him"})
     assert r.status_code == 400
-    assert "Please give a reason." in r.content.decode()
+    assert "Choose how the report ended." in r.content.decode()
     store_report.refresh_from_db()
     assert store_report.status == "open"
 
-    r = client.post(
-        f"/staff/reports/{store_report.pk}/cancel/", {"reason": "Found him at the neighbour's"}
-    )
+    r = client.post(url, {"outcome": "filed_in_error", "reason": "Filed twice by mistake"})
     assert r.status_code == 302 and r["Location"] == f"/staff/reports/{store_report.pk}/"
     store_report.refresh_from_db()
-    assert store_report.status == "cancelled"
-    assert store_report.cancel_reason == "Found him at the neighbour's"
-    assert AuditEntry.objects.filter(action="reunite.report.cancelled", actor=officer).exists()
-    r = client.post(f"/staff/reports/{store_report.pk}/cancel/", {"reason": "again"})
-    assert r.status_code == 409
+    assert (store_report.status, store_report.outcome) == ("cancelled", "filed_in_error")
+    assert store_report.cancel_reason == "Filed twice by mistake"
+    entry = AuditEntry.objects.get(action="reunite.report.closed", actor=officer)
+    assert entry.data["outcome"] == "filed_in_error" and "Filed twice" not in str(entry.data)
+    r = client.post(url, {"outcome": "taken_home"})
+    assert r.status_code == 400
+    assert "closed" in r.content.decode()
 
 
 # --- access matrix for a partner's report ------------------------------------------------
@@ -355,7 +357,7 @@ MATRIX = [
 
 
 @pytest.mark.parametrize(("role", "expected"), MATRIX)
-@pytest.mark.parametrize("action", ["edit", "cancel", "photo"])
+@pytest.mark.parametrize("action", ["edit", "close", "photo"])
 def test_it_guards_each_report_view(
     users: dict[str, User], store_report: Report, role: str, expected: int, action: str
 ) -> None:
@@ -381,7 +383,9 @@ def test_it_guards_changes_to_a_report(
     client = _client_for(role, users)
     r = client.post(f"/staff/reports/{store_report.pk}/edit/", missing_post(given_name="Changed"))
     assert r.status_code == (302 if expected == 200 else expected)
-    r = client.post(f"/staff/reports/{store_report.pk}/cancel/", {"reason": "test"})
+    r = client.post(
+        f"/staff/reports/{store_report.pk}/close/", {"outcome": "filed_in_error", "reason": "x"}
+    )
     store_report.refresh_from_db()
     if expected == 200:
         assert store_report.given_name == "Changed" and store_report.status == "cancelled"
