@@ -51,7 +51,8 @@ class BoardFilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        partners = PartnerOrganisation.objects.filter(agency_id=user.agency_id).order_by("name")
+        agency_id = user.agency_id or 0
+        partners = PartnerOrganisation.objects.filter(agency_id=agency_id).order_by("name")
         self.fields["partner"].choices = [  # type: ignore[attr-defined]
             ("", _("Any (or none)")),
             *((p.pk, p.name) for p in partners),

@@ -171,7 +171,8 @@ def _apply_filters(qs: ReportQuerySet, filters: BoardFilters) -> ReportQuerySet:
         if band is not None:
             _v, _label, lo, hi = band
             # The reported age (or range) overlaps the band: [lo, hi + 1).
-            qs = qs.filter(age_lo__lt=hi + 1, age_hi__gte=lo)
+            # (annotated by board_queryset: the youngest and oldest ends of the reported age)
+            qs = qs.filter(**{"age_lo__lt": hi + 1, "age_hi__gte": lo})
     if filters.area:
         qs = qs.filter(place__icontains=filters.area)
     if filters.partner:
@@ -217,8 +218,8 @@ def board_queryset(user: User, filters: BoardFilters) -> ReportQuerySet:
         )
         .annotate(age_rank=_age_rank())
     )
-    qs = _apply_filters(qs, filters)
-    return qs.order_by(F("likely").desc(), "age_rank", "seen_at", "pk")
+    filtered = _apply_filters(qs, filters)
+    return filtered.order_by(F("likely").desc(), F("age_rank"), "seen_at", "pk")
 
 
 def board_rows(user: User, filters: BoardFilters, *, limit: int = BOARD_LIMIT) -> BoardPage:

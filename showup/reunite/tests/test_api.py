@@ -402,7 +402,7 @@ def test_confirming_twice_notifies_once_and_a_closed_report_cannot_be_matched(
     )
     response = client.post(f"{API}/candidates/{other.pk}/confirm")
     assert response.status_code == 409
-    assert store_report.reference in response.json()["detail"]
+    assert response.json()["code"] == "other_confirmed"
     # Rejecting the confirmed pair reopens both reports.
     assert client.post(f"{API}/candidates/{candidate.pk}/reject").status_code == 200
     store_report.refresh_from_db()

@@ -185,6 +185,7 @@ class Command(BaseCommand):
             guardian_knowledge=True,
             guardian_knowledge_note="Named his baby sister and his school",
             released_to="Renee Bell",
+            collector="reporter",
         )
         services.note_add(
             report=found,
