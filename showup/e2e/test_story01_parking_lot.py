@@ -153,7 +153,7 @@ def test_it_replays_story_01_the_parking_lot_from_the_mothers_side_in_spanish(
     assert found.status == Report.Status.MATCHED
     trooper.get_by_label("The adult described something only a guardian would know").check()
     trooper.get_by_label("What did they describe?").fill("his little sister's name")
-    trooper.get_by_label("Released to (full name of the adult)").fill("Dana Brooks")
+    trooper.locator('input[name="collector"][value="reporter"]').check()
     trooper.get_by_role("button", name="Save checklist").click()
     expect(trooper.get_by_text("Reunited — reports closed")).to_be_visible()
     shot(trooper, "story01-07-handoff-reunited")

@@ -167,7 +167,7 @@ def test_it_replays_story_02_the_boy_who_went_for_donuts(
     deputy.get_by_label("The child recognises the adult").check()
     deputy.get_by_label("The adult described something only a guardian would know").check()
     deputy.get_by_label("What did they describe?").fill("the stuffed puppy is called Biscuit")
-    deputy.get_by_label("Released to (full name of the adult)").fill("Ana Reyes")
+    deputy.locator('input[name="collector"][value="reporter"]').check()
     shot(deputy, "story02-10-handoff-checklist")
     screen(deputy, "readme-handoff", top=deputy.locator("form.checklist"))
     deputy.get_by_role("button", name="Save checklist").click()

@@ -95,7 +95,7 @@ class HandoffForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.missing = missing
         adults = [a for a in missing.authorised_adults or [] if isinstance(a, dict)]
-        self.fields["listed_adult"].choices = [("", _("Choose…"))] + [
+        _choice_field(self, "listed_adult").choices = [("", _("Choose…"))] + [
             (
                 str(i),
                 f"{a.get('name', '')} ({Relationship(a['relationship']).label})"
@@ -105,17 +105,16 @@ class HandoffForm(forms.Form):
             for i, a in enumerate(adults)
         ]
         self.adults = adults
-        if not adults:
-            self.fields["collector"].choices = [
-                c for c in Handoff.Collector.choices if c[0] != Handoff.Collector.LISTED
-            ]
         reporter = missing.guardian_name or _("the reporting adult")
-        self.fields["collector"].choices = [
-            (value, _("%(name)s, who reported the child missing") % {"name": reporter})
-            if value == Handoff.Collector.REPORTER
-            else (value, label)
-            for value, label in self.fields["collector"].choices
-        ]
+        collectors: list[tuple[str, Any]] = []
+        for value, label in Handoff.Collector.choices:
+            if value == Handoff.Collector.LISTED and not adults:
+                continue
+            shown: Any = label
+            if value == Handoff.Collector.REPORTER:
+                shown = _("%(name)s, who reported the child missing") % {"name": reporter}
+            collectors.append((value, shown))
+        _choice_field(self, "collector").choices = collectors
 
     def clean_id_last4(self) -> str:
         value: str = self.cleaned_data.get("id_last4", "").strip().upper()
@@ -186,6 +185,12 @@ class HandoffForm(forms.Form):
         return missing_steps(self.cleaned_data)
 
 
+def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    return field
+
+
 HANDOFF_FLAGS = ("id_checked", "child_recognises", "guardian_knowledge")
 HANDOFF_TEXTS = (
     "id_type",
@@ -247,8 +252,8 @@ class CloseForm(forms.Form):
         super().__init__(*args, **kwargs)
         if partner:
             allowed = PARTNER_OUTCOMES
-            self.fields["outcome"].choices = [
-                c for c in self.fields["outcome"].choices if c[0] in allowed
+            _choice_field(self, "outcome").choices = [
+                (value, label) for value, label in Outcome.choices if value in allowed
             ]
 
     def clean(self) -> dict[str, Any]:
@@ -263,7 +268,7 @@ class CloseForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    to = forms.ModelChoiceField(
+    to: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("Transfer to"),
         queryset=None,
         empty_label=_("Choose…"),

@@ -102,7 +102,7 @@ def test_it_walks_the_officer_through_the_hand_off_on_a_phone(
 
     page.get_by_label("The adult described something only a guardian would know").check()
     page.get_by_label("What did they describe?").fill("his toy truck is called Rayo")
-    page.get_by_label("Released to (full name of the adult)").fill("Lucia Alvarez")
+    page.locator('input[name="collector"][value="reporter"]').check()
     page.get_by_role("button", name="Save checklist").click()
     page.get_by_text("Reunited — reports closed").wait_for()
     shot(page, "coord-handoff-reunited")
