@@ -47,10 +47,6 @@ def test_a_mistyped_status_link_gets_a_styled_404_in_the_visitors_language(clien
     assert 'href="/"' in html  # the way back
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Spanish translations of the error pages are added by the lead (msgids in the report)",
-)
 def test_the_404_is_in_spanish(client: Any) -> None:
     html = _html(client.get("/status/xxxx/", HTTP_ACCEPT_LANGUAGE="es"))
     assert "No encontramos esta página" in html

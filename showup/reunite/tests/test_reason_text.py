@@ -90,7 +90,7 @@ def test_it_falls_back_to_the_stored_english_text() -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("page", ["board", "report_detail"])
+@pytest.mark.parametrize("page", ["candidate_review", "report_detail"])
 def test_the_coordinator_reads_the_engines_reasons_in_spanish(
     page: str, login: Any, coordinator: Any, officer: Any, agency: Any, report_data: Any
 ) -> None:
@@ -99,7 +99,8 @@ def test_the_coordinator_reads_the_engines_reasons_in_spanish(
     with translation.override("es"):
         spanish = cand.shown_reasons()
     assert "mismo nombre Mateo" in spanish
-    url = reverse(f"reunite:{page}", args=[missing.pk] if page == "report_detail" else [])
+    # The board's compact rows show no reasons; the review page and the report page do.
+    url = reverse(f"reunite:{page}", args=[missing.pk if page == "report_detail" else cand.pk])
     client = login(coordinator)
 
     html = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
