@@ -47,6 +47,15 @@ GUARDIAN = "guardian"
 # --- shared pieces ----------------------------------------------------------------------------
 
 
+def _guardian_values(missing: Report) -> dict[str, str]:
+    """What every message to the guardian may name: her reference, the unit, her link."""
+    return {
+        "reference": missing.reference,
+        "agency": missing.agency.name,
+        "link": status_link(missing.status_token),
+    }
+
+
 def status_link(token: str) -> str:
     return absolute_url(reverse("reunite:status", args=[token]))
 
@@ -240,11 +249,7 @@ class MatchConfirmed(_CandidateKind):
             return None
         missing, found = candidate.missing, candidate.found
         if delivery.recipient == GUARDIAN:
-            values = {
-                "reference": missing.reference,
-                "agency": missing.agency.name,
-                "link": status_link(missing.status_token),
-            }
+            values = _guardian_values(missing)
             with _guardian_language(missing):
                 subject = _("Your report %(reference)s: please expect a call") % values
                 body = _join(
@@ -340,11 +345,7 @@ class MatchUndone(_CandidateKind):
             return None
         missing, found = candidate.missing, candidate.found
         if delivery.recipient == GUARDIAN:
-            values = {
-                "reference": missing.reference,
-                "agency": missing.agency.name,
-                "link": status_link(missing.status_token),
-            }
+            values = _guardian_values(missing)
             with _guardian_language(missing):
                 subject = _("Your report %(reference)s: we are still searching") % values
                 body = _join(
