@@ -143,9 +143,10 @@ def test_it_replays_story_02_the_boy_who_went_for_donuts(
     assert candidate.decision == Candidate.Decision.CONFIRMED
 
     # The mother gets a text: expect a call. Nothing about where her son is.
+    # (Her first text, on filing, carried her status link.)
     texts = [m for m in sms.outbox if m.to == MOTHER_PHONE_E164]
-    assert len(texts) == 1, sms.outbox
-    body = texts[0].body
+    assert len(texts) == 2 and missing.status_token in texts[0].body, sms.outbox
+    body = texts[1].body
     assert missing.reference in body and "call" in body
     for secret in ("Patrol car", "Sunrise", "Oak Street", "34.05", "-118.24", officer.first_name):
         assert secret not in body, f"the guardian's SMS leaks {secret!r}: {body}"
