@@ -169,11 +169,19 @@ RETENTION_DAYS_DEFAULT = envint("SHOWUP_RETENTION_DAYS", 30)
 # manage.py commands and tests never do). Off: the first query builds it instead.
 SHOWUP_WARM_INDEX = envbool("SHOWUP_WARM_INDEX", "True")
 
-# The board's map of open reports: a tile URL template such as
-# "https://tile.openstreetmap.org/{z}/{x}/{y}.png" (with its attribution). Empty (the default)
-# draws the markers on a plain background: nothing is fetched from outside, the board works.
-SHOWUP_MAP_TILES = os.environ.get("SHOWUP_MAP_TILES", "")
-SHOWUP_MAP_ATTRIBUTION = os.environ.get("SHOWUP_MAP_ATTRIBUTION", "")
+# Map tiles for every map (the report forms' pin, the board's map of open reports): a tile URL
+# template and its attribution. Set SHOWUP_MAP_TILES to the agency's own tile server, or to
+# an empty string to fetch nothing from outside: the board then draws its markers on a plain
+# background and the report forms offer "use my location" and the typed place, no map.
+SHOWUP_MAP_TILES = os.environ.get(
+    "SHOWUP_MAP_TILES", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)
+SHOWUP_MAP_ATTRIBUTION = os.environ.get(
+    "SHOWUP_MAP_ATTRIBUTION",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+    if SHOWUP_MAP_TILES.startswith("https://tile.openstreetmap.org/")
+    else "",
+)
 
 LOGGING = {
     "version": 1,

@@ -10,7 +10,6 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -132,8 +131,6 @@ def _board_context(
         "can_decide": can_decide_matches(user),
         "can_hand_off": can_hand_off(user),
         "markers": selectors_board.map_markers(page),
-        "map_tiles": settings.SHOWUP_MAP_TILES,
-        "map_attribution": settings.SHOWUP_MAP_ATTRIBUTION,
         "flash": flash,
         "flash_ok": flash_ok,
     }

@@ -78,6 +78,11 @@
       if (pan) { map.setView([lat, lon], Math.max(map.getZoom(), 16)); }
     }
 
+    if (mapEl && !mapEl.getAttribute("data-tiles")) {
+      // No tile server configured: a pin on a blank map would help nobody.
+      mapEl.hidden = true;
+      mapEl = null;
+    }
     if (window.L && mapEl) {
       var startLat = parseFloat(mapEl.getAttribute("data-lat")) || 0;
       var startLon = parseFloat(mapEl.getAttribute("data-lon")) || 0;
@@ -85,9 +90,9 @@
       if (hasPosition(f)) { startLat = parseFloat(f.lat.value); startLon = parseFloat(f.lon.value); zoom = 16; }
       try {
         map = window.L.map(mapEl, { scrollWheelZoom: false }).setView([startLat, startLon], zoom);
-        window.L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
+        window.L.tileLayer(mapEl.getAttribute("data-tiles"), {
           maxZoom: 19,
-          attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+          attribution: mapEl.getAttribute("data-attribution") || ""
         }).addTo(map);
         map.on("click", function (e) { pin(e.latlng.lat, e.latlng.lng, false); });
         if (hasPosition(f)) { pin(startLat, startLon, false); }
