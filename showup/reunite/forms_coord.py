@@ -256,16 +256,6 @@ class CloseForm(forms.Form):
                 (value, label) for value, label in Outcome.choices if value in allowed
             ]
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        outcome = data.get("outcome")
-        needs_agency = outcome in (Outcome.CHILD_SERVICES, Outcome.OTHER_AGENCY)
-        if needs_agency and not (data.get("agency") or "").strip():
-            self.add_error("agency", _("Name the agency the child was referred or handed to."))
-        if outcome == Outcome.DUPLICATE and not (data.get("duplicate_of") or "").strip():
-            self.add_error("duplicate_of", _("Give the reference of the report that is kept."))
-        return data
-
 
 class TransferForm(forms.Form):
     to: forms.ModelChoiceField[Any] = forms.ModelChoiceField(

@@ -108,8 +108,6 @@ def _filter_query(form: BoardFilterForm) -> str:
 def _board_context(
     user: User,
     *,
-    flash: str = "",
-    flash_ok: bool = False,
     request: HttpRequest | None = None,
 ) -> dict[str, Any]:
     form, filters = _board_filters(request, user)
@@ -131,8 +129,6 @@ def _board_context(
         "can_decide": can_decide_matches(user),
         "can_hand_off": can_hand_off(user),
         "markers": selectors_board.map_markers(page),
-        "flash": flash,
-        "flash_ok": flash_ok,
     }
 
 
