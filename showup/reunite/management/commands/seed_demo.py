@@ -101,6 +101,8 @@ class Command(BaseCommand):
             name="Riverside County Community Engagement Unit",
             slug="demo",
             email="engagement-unit@example.org",
+            phone="+15550100100",
+            phone_region="US",
         )
         orgs = {
             "store": PartnerOrganisation.objects.create(
@@ -150,6 +152,9 @@ class Command(BaseCommand):
                 "seen_at": when,
                 "guardian_name": "Renee Bell",
                 "guardian_phone": "+15550142201",
+                "reporter_relationship": "mother",
+                "reporter_has_custody": True,
+                "authorised_adults": [{"name": "Gloria Bell", "relationship": "grandparent"}],
                 "description": "Mother was loading groceries with a toddler; he was by the cart.",
             },
         )
@@ -237,6 +242,10 @@ class Command(BaseCommand):
                 "seen_at": now - timedelta(minutes=50),
                 "guardian_name": "Dana Carter",
                 "guardian_phone": "+15550177302",
+                "reporter_relationship": "mother",
+                "reporter_has_custody": True,
+                # The neighbour who may collect Eli while his mother is at work (story 02).
+                "authorised_adults": [{"name": "Rosa Jiménez", "relationship": "neighbour"}],
                 "guardian_language": "en",
             },
         )
@@ -306,6 +315,8 @@ class Command(BaseCommand):
                         "seen_at": seen,
                         "guardian_name": f"{rng.choice(FIRST['female'])} {family}",
                         "guardian_phone": f"+1555010{i:04d}",
+                        "reporter_relationship": "mother",
+                        "reporter_has_custody": True,
                     },
                 )
             if has_found:
