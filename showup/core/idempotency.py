@@ -277,8 +277,11 @@ def _stored_object(row: IdempotencyKey) -> models.Model | None:
 SENT_SESSION_KEY = "showup_sent_forms"
 
 
-def new_form_key() -> str:
-    """A fresh key for one rendered create form."""
+def new_form_key(request: HttpRequest) -> str:
+    """A fresh key for one rendered create form. A visitor without an account gets her
+    session now, with the form: keys are scoped by session, and repeats of a first POST that
+    all left before any answer (a double tap, a retrying network) must share one scope."""
+    scope_for(request)
     return str(uuid.uuid4())
 
 
@@ -288,7 +291,7 @@ def form_key_for(request: HttpRequest) -> str:
     try:
         return clean_key(raw)
     except IdempotencyError:
-        return new_form_key()
+        return new_form_key(request)
 
 
 def remember_sent(request: HttpRequest, form_id: str, *, url: str, label: str) -> None:

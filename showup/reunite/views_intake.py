@@ -189,7 +189,7 @@ def _next_form_key(request: HttpRequest, problem: dict[str, Any] | None) -> str:
     """A re-rendered form keeps its key (the POST made nothing), unless the key itself was the
     problem; a form rendered afresh gets a new one."""
     if request.method != "POST" or (problem and problem["code"] != "in_flight"):
-        return idempotency.new_form_key()
+        return idempotency.new_form_key(request)
     return idempotency.form_key_for(request)
 
 

@@ -379,3 +379,26 @@ def test_the_openapi_schema_documents_the_header() -> None:
     assert "Idempotency-Key" in names
     assert {"400", "409", "422"} <= set(operation["responses"])
     assert "Idempotency-Key" in operation["description"]
+
+
+def test_the_public_form_gives_a_first_time_visitor_her_session_with_the_key(
+    agency: Agency,
+) -> None:
+    """Keys are scoped by session: a visitor who had none must get it with the form, or the
+    repeats of her first POST (all sent before any answer set a cookie) would each get a
+    session of their own and each file a report."""
+    browser = Client()
+    page = browser.get("/missing/")
+    assert page.status_code == 200
+    assert browser.cookies.get("sessionid") is not None
+    data = missing_post()
+    data[idempotency.FORM_FIELD] = re.search(
+        rf'name="{idempotency.FORM_FIELD}" value="([^"]+)"', page.content.decode()
+    ).group(1)  # type: ignore[union-attr]
+    cookie = browser.cookies["sessionid"].value
+    # Three requests that each left before any answer: same cookie, same key.
+    for _tap in range(3):
+        other_connection = Client()
+        other_connection.cookies["sessionid"] = cookie
+        assert other_connection.post("/missing/", data).status_code == 302
+    assert Report.objects.count() == 1
