@@ -22,6 +22,7 @@ from ninja.security import SessionAuth
 
 from showup.core import idempotency
 from showup.core.access import can_decide_matches, can_file_reports, can_hand_off, is_staff_user
+from showup.core.audit import audit
 from showup.core.models import User
 from showup.core.photos import clean_photo
 from showup.reunite import services
@@ -178,13 +179,35 @@ class ReportFilter(Schema):
     kind: Literal["missing", "found"] | None = None
 
 
+class AuditedPage(LimitOffsetPagination):
+    """A page of reports is a staff read of those children's records: one audit entry per
+    page listing the reports shown, as the board writes one per rendering."""
+
+    def paginate_queryset(
+        self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any
+    ) -> Any:
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        items = list(page[self.items_attribute])
+        page[self.items_attribute] = items
+        if items:
+            user = _user(request)
+            audit(
+                "reunite.api.listed",
+                actor=user,
+                agency_id=user.agency_id,
+                reports=[report.pk for report in items],
+            )
+        return page
+
+
 @router.get(
     "/reports",
     response={200: list[ReportSummaryOut], 401: Message},
     summary="List the reports you may see",
-    description="Newest first. Partner staff see only their organisation's reports.",
+    description="Newest first. Partner staff see only their organisation's reports. Each page "
+    "read is written to the audit log with the reports it listed.",
 )
-@paginate(LimitOffsetPagination)
+@paginate(AuditedPage)
 def report_list(request: HttpRequest, filters: Query[ReportFilter]) -> Any:
     reports = visible_reports(_user(request)).select_related("partner_org")
     if filters.status:

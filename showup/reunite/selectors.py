@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from showup.core.models import AuditEntry, Role, User
 from showup.core.registry import audit_label
 from showup.reunite.access import visible_reports
-from showup.reunite.models import Candidate, Handoff, Report, ReportQuerySet, TimelineNote
+from showup.reunite.models import Candidate, Handoff, Outcome, Report, ReportQuerySet, TimelineNote
 
 MY_REPORTS_LIMIT = 200
 RECENTLY_CLOSED = timedelta(hours=24)
@@ -35,6 +35,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "reunite.report.viewed": _("Report viewed"),
     "reunite.board.viewed": _("Seen on the board"),
     "reunite.mine.viewed": _("Seen in a staff member's list"),
+    "reunite.api.listed": _("Seen in a list read through the API"),
     "reunite.note.added": _("Note added"),
     "reunite.match.confirmed": _("Match confirmed"),
     "reunite.match.rejected": _("Match rejected"),
@@ -43,6 +44,13 @@ ACTION_LABELS: dict[str, Promise] = {
     "reunite.handoff.guardian_knowledge": _("Hand-off: the adult knew what only a guardian knows"),
     "reunite.handoff.completed": _("Hand-off completed: reunited, reports closed"),
     "reunite.report.purged": _("Personal data purged"),
+    "reunite.report.closed": _("Report closed"),
+    "reunite.report.transferred": _("Report transferred to another officer"),
+    "reunite.report.merged": _("A duplicate report was merged into this one"),
+    "reunite.report.information_added": _("Information added"),
+    "reunite.match.undone": _("Match confirmation undone"),
+    "reunite.handoff.collector": _("Hand-off: the adult taking the child recorded"),
+    "reunite.handoff.override": _("Hand-off: a coordinator authorised the release"),
 }
 # Views of a record are audited but would drown the story of the case in the timeline.
 TIMELINE_HIDDEN_ACTIONS = ("reunite.report.viewed", "reunite.note.added")
@@ -50,6 +58,15 @@ TIMELINE_HIDDEN_ACTIONS = ("reunite.report.viewed", "reunite.note.added")
 
 def action_label(code: str) -> str:
     return audit_label(code)
+
+
+def _event_label(entry: AuditEntry) -> str:
+    """The label, and for a closing the outcome it was closed with."""
+    label = action_label(entry.action)
+    outcome = entry.data.get("outcome") if entry.action == "reunite.report.closed" else None
+    if outcome in Outcome.values:
+        return f"{label}: {Outcome(outcome).label}"
+    return label
 
 
 def age_label(report: Report) -> str:
@@ -246,7 +263,7 @@ def report_timeline(report: Report) -> list[TimelineItem]:
     for entry in entries:
         items.append(
             TimelineItem(
-                at=entry.at, kind="event", label=action_label(entry.action), actor=entry.actor_label
+                at=entry.at, kind="event", label=_event_label(entry), actor=entry.actor_label
             )
         )
     items.sort(key=lambda item: item.at)

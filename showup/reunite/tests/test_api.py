@@ -205,6 +205,14 @@ def test_it_lists_only_the_reports_each_role_may_see(
     assert {names[item["id"]] for item in body["items"]} == expected
     assert body["count"] == len(expected)
     assert all("guardian_phone" not in item for item in body["items"])
+    # A page of children's names is a read of their records: audited with what it showed.
+    listed = AuditEntry.objects.filter(action="reunite.api.listed")
+    if expected:
+        entry = listed.get()
+        assert entry.actor == users[role]
+        assert {names[pk] for pk in entry.data["reports"]} == expected
+    else:
+        assert not listed.exists()
 
 
 def test_the_list_needs_a_login_and_filters_by_status_and_kind(

@@ -383,3 +383,16 @@ def test_a_repeat_of_the_same_child_and_phone_is_flagged_and_merged(
     again.refresh_from_db()
     assert (again.outcome, again.duplicate_of, again.status) == ("duplicate", first, "closed")
     assert Report.objects.get(pk=first.pk).is_open
+
+
+@pytest.mark.django_db
+def test_the_timeline_tells_the_outcome_in_words(
+    login: Any, officer: Any, agency: Any, report_data: Any
+) -> None:
+    found = services.report_create(
+        agency=agency, kind="found", data=report_data("found"), filed_by=officer
+    )
+    services.report_close(report=found, outcome="taken_home", actor=officer)
+    page = login(officer).get(reverse("reunite:report_detail", args=[found.pk])).content.decode()
+    assert "Report closed: Taken home by the officer" in page
+    assert "reunite.report.closed" not in page
