@@ -12,7 +12,7 @@ child: email leaves showup, and the notices page is not an audited view of a chi
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -25,9 +25,12 @@ from django.utils.translation import gettext as _
 
 from showup.core.audit import audit
 from showup.core.models import Notice, Role, User
+from showup.core.notifications import language_of
 from showup.visits.models import Visit, VisitRequest
 
 logger = logging.getLogger(__name__)
+# A message is built per recipient, in their language: a function returning the text.
+Text = Callable[[], str]
 _emails_off: ContextVar[bool] = ContextVar("visits_emails_off", default=False)
 
 
@@ -65,22 +68,39 @@ def _absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def _notify(users: list[User], text: str, url: str) -> None:
-    Notice.objects.bulk_create([Notice(user=u, text=text[:300], url=url) for u in users])
+def _in_language_of(user: User, build: Text) -> str:
+    """Build a message in the language the person reads (their profile's)."""
+    with translation.override(language_of(user)):
+        return build()
+
+
+def _notify(users: list[User], text: Text, url: str) -> None:
+    Notice.objects.bulk_create(
+        [Notice(user=u, text=_in_language_of(u, text)[:300], url=url) for u in users]
+    )
 
 
 def _email_after_commit(
-    users: list[User], subject: str, body: str, *, event: str, agency_id: int
+    users: list[User], subject: Text, body: Text, *, event: str, agency_id: int
 ) -> None:
     if _emails_off.get():
         return
-    recipients = [(u.pk, u.email, u.role) for u in users if u.email]
+    # Worded now, in each recipient's language; sent after the commit.
+    recipients = [
+        (u.pk, u.email, u.role, _in_language_of(u, subject), _in_language_of(u, body))
+        for u in users
+        if u.email
+    ]
 
     def send() -> None:
-        for user_pk, address, role in recipients:
+        for user_pk, address, role, subject_text, body_text in recipients:
             try:
                 send_mail(
-                    subject, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=False
+                    subject_text,
+                    body_text,
+                    settings.DEFAULT_FROM_EMAIL,
+                    [address],
+                    fail_silently=False,
                 )
             except Exception as exc:
                 logger.exception("visit email %s to user %s failed", event, user_pk)
@@ -118,65 +138,79 @@ def _values(request: VisitRequest, visit: Visit | None = None) -> dict[str, str]
 
 
 def request_created(request: VisitRequest) -> None:
-    with translation.override(settings.LANGUAGE_CODE):
-        text = _("New visit request %(ref)s from %(org)s.") % _values(request)
+    values = _values(request)
     # A coordinator who filed it for the partner knows already.
     others = [u for u in _coordinators(request.agency_id) if u.pk != request.created_by_id]
-    _notify(others, text, _url(request))
+    _notify(others, lambda: _("New visit request %(ref)s from %(org)s.") % values, _url(request))
 
 
-def _email_body(text: str, link_line: str, request: VisitRequest) -> str:
+def _email_body(text: Text, link_line: Text, request: VisitRequest) -> Text:
     """The notice, a line with the link to the request, and why nothing personal is in it
-    (call inside the language override: the lines are translated here)."""
-    link = _absolute(_url(request))
-    privacy = _(
-        "For the child's privacy this email carries no personal details; they are in showup."
-    )
-    return "\n\n".join([text, link_line % {"link": link}, privacy])
+    (built in the recipient's language)."""
+
+    def build() -> str:
+        link = _absolute(_url(request))
+        privacy = _(
+            "For the child's privacy this email carries no personal details; they are in showup."
+        )
+        return "\n\n".join([text(), link_line() % {"link": link}, privacy])
+
+    return build
 
 
 def request_filed_for_partner(request: VisitRequest) -> None:
     """The unit filed a request for the partner (who phoned or wrote): their staff are told,
     so the request in their list is no surprise and they can correct it."""
     staff = _partner_staff(request)
-    with translation.override(settings.LANGUAGE_CODE):
-        values = _values(request)
-        text = (
+    values = _values(request)
+
+    def text() -> str:
+        return (
             _(
                 "The community-engagement unit filed visit request %(ref)s for %(org)s, as you "
                 "asked. We will propose a time."
             )
             % values
         )
-        subject = _("Visit request %(ref)s filed for you") % values
-        body = _email_body(text, _("Check it here: %(link)s"), request)
+
     _notify(staff, text, _url(request))
     _email_after_commit(
-        staff, subject, body, event="request_filed_for_partner", agency_id=request.agency_id
+        staff,
+        lambda: _("Visit request %(ref)s filed for you") % values,
+        _email_body(text, lambda: _("Check it here: %(link)s"), request),
+        event="request_filed_for_partner",
+        agency_id=request.agency_id,
     )
 
 
 def slot_proposed(visit: Visit) -> None:
     request = visit.request
     staff = _partner_staff(request)
-    with translation.override(settings.LANGUAGE_CODE):
-        values = _values(request, visit)
-        text = (
+    values = _values(request, visit)
+
+    def text() -> str:
+        return (
             _("A visit is proposed for %(ref)s: %(when)s with %(officer)s. Please confirm.")
             % values
         )
-        subject = _("Visit %(ref)s: please confirm the proposed time") % values
-        body = _email_body(text, _("Confirm or decline here: %(link)s"), request)
+
     _notify(staff, text, _url(request))
-    _email_after_commit(staff, subject, body, event="slot_proposed", agency_id=request.agency_id)
+    _email_after_commit(
+        staff,
+        lambda: _("Visit %(ref)s: please confirm the proposed time") % values,
+        _email_body(text, lambda: _("Confirm or decline here: %(link)s"), request),
+        event="slot_proposed",
+        agency_id=request.agency_id,
+    )
 
 
 def slot_accepted(visit: Visit) -> None:
     request = visit.request
-    with translation.override(settings.LANGUAGE_CODE):
-        text = _("%(org)s confirmed visit %(ref)s: %(when)s with %(officer)s.") % _values(
-            request, visit
-        )
+    values = _values(request, visit)
+
+    def text() -> str:
+        return _("%(org)s confirmed visit %(ref)s: %(when)s with %(officer)s.") % values
+
     _notify(_coordinators(request.agency_id), text, _url(request))
     _notify([visit.officer], text, reverse("visits:my_day"))
 
@@ -193,23 +227,23 @@ def slot_acceptance_withdrawn(visit: Visit) -> None:
     request = visit.request
     coordinators = _coordinators(request.agency_id)
     officers = _officers_of(visit)
-    with translation.override(settings.LANGUAGE_CODE):
-        values = _values(request, visit)
-        text = (
+    values = _values(request, visit)
+
+    def text() -> str:
+        return (
             _(
                 "%(org)s withdrew their acceptance of visit %(ref)s (%(when)s with %(officer)s): "
                 "it is not confirmed any more and waits for them again."
             )
             % values
         )
-        subject = _("Visit %(ref)s is not confirmed any more") % values
-        body = _email_body(text, _("Details: %(link)s"), request)
+
     _notify(coordinators, text, _url(request))
     _notify(officers, text, reverse("visits:my_day"))
     _email_after_commit(
         coordinators + officers,
-        subject,
-        body,
+        lambda: _("Visit %(ref)s is not confirmed any more") % values,
+        _email_body(text, lambda: _("Details: %(link)s"), request),
         event="slot_withdrawn",
         agency_id=request.agency_id,
     )
@@ -217,11 +251,14 @@ def slot_acceptance_withdrawn(visit: Visit) -> None:
 
 def slot_declined(visit: Visit) -> None:
     request = visit.request
-    with translation.override(settings.LANGUAGE_CODE):
-        text = _("%(org)s cannot take the proposed time for %(ref)s; please propose another.") % (
-            _values(request, visit)
-        )
-    _notify(_coordinators(request.agency_id), text, _url(request))
+    values = _values(request, visit)
+    _notify(
+        _coordinators(request.agency_id),
+        lambda: (
+            _("%(org)s cannot take the proposed time for %(ref)s; please propose another.") % values
+        ),
+        _url(request),
+    )
 
 
 def visit_interrupted(visit: Visit) -> None:
@@ -230,35 +267,37 @@ def visit_interrupted(visit: Visit) -> None:
     request = visit.request
     partner_staff = _partner_staff(request)
     coordinators = _coordinators(request.agency_id)
-    with translation.override(settings.LANGUAGE_CODE):
-        values = _values(request, visit)
-        partner_text = (
+    values = _values(request, visit)
+
+    def partner_text() -> str:
+        return (
             _(
                 "Visit %(ref)s was interrupted: %(officer)s was called away to an emergency. "
                 "We are rescheduling it and will propose a new time."
             )
             % values
         )
-        coord_text = (
+
+    def coord_text() -> str:
+        return (
             _(
                 "Visit %(ref)s (%(org)s) was interrupted: %(officer)s was called away. "
                 "Please reschedule it."
             )
             % values
         )
-        subject = _("Visit %(ref)s interrupted — being rescheduled") % values
-        partner_body = "\n\n".join(
-            [
-                partner_text,
-                _("The request stays open: %(link)s") % {"link": _absolute(_url(request))},
-            ]
-        )
-        coord_body = "\n\n".join(
-            [
-                coord_text,
-                _("Reschedule: %(link)s") % {"link": _absolute(_url(request, "visits:reschedule"))},
-            ]
-        )
+
+    def subject() -> str:
+        return _("Visit %(ref)s interrupted — being rescheduled") % values
+
+    def partner_body() -> str:
+        link = _absolute(_url(request))
+        return "\n\n".join([partner_text(), _("The request stays open: %(link)s") % {"link": link}])
+
+    def coord_body() -> str:
+        link = _absolute(_url(request, "visits:reschedule"))
+        return "\n\n".join([coord_text(), _("Reschedule: %(link)s") % {"link": link}])
+
     _notify(partner_staff, partner_text, _url(request))
     _notify(coordinators, coord_text, _url(request, "visits:reschedule"))
     _email_after_commit(

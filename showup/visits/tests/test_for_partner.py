@@ -364,3 +364,25 @@ def test_the_endpoint_is_in_the_openapi_schema(client: Any) -> None:
     assert {"201", "403", "422"} <= set(operation["responses"])
     fields = schema["components"]["schemas"]["RequestForPartnerIn"]
     assert {"partner_org_id", "requested_by", "received_via"} <= set(fields["required"])
+
+
+def test_each_person_is_told_in_their_own_language(
+    coordinator: Any,
+    hospital: Any,
+    other_partner: Any,
+    make_user: Any,
+    agency: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    colleague = make_user("cleo", "coordinator", agency)
+    colleague.language = "es"
+    colleague.save(update_fields=["language"])
+    english = make_user("carl", "coordinator", agency)
+    other_partner.language = "es"
+    other_partner.save(update_fields=["language"])
+    with django_capture_on_commit_callbacks(execute=True):
+        r = file_for(coordinator, hospital)
+    assert Notice.objects.get(user=colleague).text.startswith("Nueva solicitud de visita")
+    assert Notice.objects.get(user=english).text.startswith("New visit request")
+    assert r.reference in mail.outbox[0].subject and "Visit request" not in mail.outbox[0].subject
+    assert "privacidad" in mail.outbox[0].body
