@@ -4,8 +4,9 @@
     .venv/bin/python bench/run.py --quick    # 10k open reports, a small batch
 
 Runs bench/quality.py (which writes the quality part of docs/benchmarks.md), then
-bench/scale.py (which writes docs/benchmarks-scale.md.part), and joins them with a header
-naming the machine and the commands.
+bench/scale.py (which writes docs/benchmarks-scale.md.part) and bench/board.py (the
+coordinator's board page and live poll, docs/benchmarks-board.md.part), and joins them with a
+header naming the machine and the commands.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 DOC = REPO / "docs" / "benchmarks.md"
 PART = REPO / "docs" / "benchmarks-scale.md.part"
+BOARD_PART = REPO / "docs" / "benchmarks-board.md.part"
 
 
 def machine() -> list[str]:
@@ -54,6 +56,8 @@ def main() -> int:
     subprocess.run([py, str(REPO / "bench" / "quality.py")], check=True, cwd=REPO)
     scale_args = ["--quick"] if quick else []
     subprocess.run([py, str(REPO / "bench" / "scale.py"), *scale_args], check=True, cwd=REPO)
+    board_args = ["--sizes", "30,300"] if quick else []
+    subprocess.run([py, str(REPO / "bench" / "board.py"), *board_args], check=True, cwd=REPO)
     quality = DOC.read_text(encoding="utf-8")
     body = quality.split("\n", 1)[1] if quality.startswith("# Benchmarks") else quality
     # bench/quality.py keeps the previous run's other sections: only its own part is kept
@@ -72,9 +76,11 @@ def main() -> int:
         "can wobble by tens of percent between runs; the shape does not.",
     ]
     text = "\n".join(head) + "\n" + body.rstrip() + "\n\n" + PART.read_text(encoding="utf-8")
+    text = text.rstrip() + "\n\n" + BOARD_PART.read_text(encoding="utf-8")
     text = text.rstrip() + "\n\n" + WEAK.read_text(encoding="utf-8")
     DOC.write_text(text, encoding="utf-8")
     PART.unlink()
+    BOARD_PART.unlink()
     print(text)
     return 0
 
