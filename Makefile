@@ -2,8 +2,11 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 export PYENV_VERSION := 3.12
+# make's targets are development: a built-in secret key is allowed (production sets
+# SHOWUP_SECRET_KEY and never SHOWUP_DEV; see docs/deployment.md).
+export SHOWUP_DEV ?= 1
 
-.PHONY: demo test test-postgres lint bench venv browser db serve clean messages
+.PHONY: demo test test-postgres lint bench loadtest venv browser db serve clean messages
 
 venv: .venv/.synced
 .venv/.synced: pyproject.toml uv.lock
@@ -41,6 +44,12 @@ lint: venv
 bench: venv
 	@scripts/bootstrap.sh --group bench -q
 	$(PY) bench/run.py
+
+# showup under load (locust, gunicorn, the task worker, a throwaway PostgreSQL): a few minutes,
+# writes the "Load test" section of docs/benchmarks.md. Not part of `test` or CI.
+loadtest: venv
+	@scripts/bootstrap.sh --group load -q
+	scripts/loadtest.sh $(LOADTEST_ARGS)
 
 messages: venv
 	$(PY) manage.py makemessages -l es --ignore=.venv --ignore=var

@@ -92,7 +92,7 @@ def make_user(db: Any) -> Callable[..., Any]:
     from showup.core.models import User
 
     def make(username: str, role: str, agency: Any, partner_org: Any = None, **extra: Any) -> Any:
-        return User.objects.create_user(
+        user = User.objects.create_user(
             username=username,
             password=PASSWORD,
             role=role,
@@ -102,8 +102,46 @@ def make_user(db: Any) -> Callable[..., Any]:
             first_name=username.title(),
             **extra,
         )
+        give_second_factor(user)
+        return user
 
     return make
+
+
+# Coordinators and admins must have a second factor (showup.core.accounts): the shared users
+# get an activated TOTP authenticator with this secret, so the enforcement stays on in every
+# test. Tests that log in through the form compute the code with `totp_code(TOTP_SECRET)`.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPTESTSUITE2FACTOR"
+
+
+def give_second_factor(user: Any, *, force: bool = False) -> None:
+    """An activated TOTP authenticator for a user whose role requires one (or any, `force`)."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    from showup.core.accounts import mfa_required
+
+    if not (force or mfa_required(user)):
+        return
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, TOTP_SECRET)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(request: Any) -> Iterator[None]:
+    """Rate-limit counters and used TOTP codes live in the cache: each test starts clean. The
+    cache is the database cache (settings.CACHES), so a test's rows roll back with its
+    transaction; transactional tests (live_server, browser) commit theirs: cleared around them.
+    Tests without the database never touch the cache."""
+    if not {"transactional_db", "live_server"} & set(request.fixturenames):
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -1,4 +1,6 @@
-"""Ninja's 422 answers in the request's language.
+"""The API's error answers: their shared schemas (every operation documents 400, 401, 403,
+404, 409, 422 and 429 with them), the bounds of path ids, the text and time checks of every
+input schema (`CheckedIn`, `checked_time`), and ninja's 422 answers in the request's language.
 
 Pydantic words its errors in English. The answer keeps their shape (`{"detail": [...]}`, each
 with `type`, `loc`, `msg` and, when pydantic gave one, `ctx`) and rewrites only `msg` from a
@@ -11,10 +13,16 @@ gettext when raised, in the language LocaleMiddleware activated for the request.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any, ClassVar
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy, ngettext_lazy, pgettext, pgettext_lazy
+from ninja import Field, Path, Schema
+from pydantic import ValidationInfo, field_validator
+
+from showup.core.text import checked_text
+from showup.core.when import api_time_problem
 
 TEMPLATES: dict[str, Promise] = {
     "missing": gettext_lazy("Field required"),
@@ -149,3 +157,79 @@ def _translated_choices(expected: str) -> str:
     # (outside the f-string: makemessages does not look inside one)
     word = pgettext("the last of several choices: a, b or c", "or")
     return f"{head} {word} {last}"
+
+
+# --- the error answers every operation documents ----------------------------------------------
+
+# The largest id a BigAutoField holds: larger ones in a path are a 422, never an overflow.
+MAX_ID = 2**63 - 1
+
+
+class ErrorOut(Schema):
+    """Every 4xx answer but a validation error: what went wrong, for people, and for rules
+    and access refusals a stable `code`."""
+
+    detail: str = Field(description="What went wrong, for people, in the request's language.")
+    code: str | None = Field(
+        None, description="Stable code of the rule that refused, e.g. overlap, not_enough_stock."
+    )
+
+
+class FieldError(Schema):
+    type: str | None = None
+    loc: list[str | int] = Field(description="Where: e.g. ['body', 'payload', 'age_years'].")
+    msg: str
+
+
+class ValidationErrorOut(Schema):
+    """422: the input was read but is not acceptable. Schema and field checks list each
+    problem (`detail` is a list naming the field); a rule of the visits module that refused
+    the values answers `detail` as text with its `code`."""
+
+    detail: list[FieldError] | str
+    code: str | None = None
+
+
+ERROR_RESPONSES: dict[int, Any] = {
+    400: ErrorOut,  # the body could not be read (not JSON, not multipart), a malformed header
+    401: ErrorOut,  # not logged in
+    403: ErrorOut,  # logged in, but this role may not; a missing CSRF token
+    404: ErrorOut,  # no such record, or not one this account may see
+    409: ErrorOut,  # the record's state does not allow it now
+    422: ValidationErrorOut,  # the values are not acceptable
+    429: ErrorOut,  # too many requests: wait and retry
+}
+
+
+def responses(ok: dict[int, Any]) -> dict[int, Any]:
+    """An operation's documented answers: its own (`ok`, and any other it adds) and every
+    error answer above."""
+    return {**ERROR_RESPONSES, **ok}
+
+
+# A path id: 1 to MAX_ID (a larger one would overflow the database's integer: a 422, not a 500).
+ObjectId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id.")]
+
+
+class CheckedIn(Schema):
+    """An API input whose every text field is checked by showup.core.text, as the web forms'
+    are: control characters (NUL included) refused, line breaks and tabs only in the
+    `MULTILINE` fields, bidirectional controls refused in the `NAMES` fields."""
+
+    NAMES: ClassVar[frozenset[str]] = frozenset()
+    MULTILINE: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*")
+    @classmethod
+    def _characters(cls, value: Any, info: ValidationInfo) -> Any:
+        field = info.field_name or ""
+        return checked_text(value, multiline=field in cls.MULTILINE, name=field in cls.NAMES)
+
+
+def checked_time(value: datetime | None) -> datetime | None:
+    """For pydantic validators of API times: see showup.core.when."""
+    if value is not None:
+        problem = api_time_problem(value)
+        if problem:
+            raise ValueError(problem)
+    return value

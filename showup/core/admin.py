@@ -7,7 +7,10 @@ never move anyone to another agency, never see superusers. Permissions come from
 from Django's per-model permission table, so an agency admin needs no groups to do their job.
 
 Every add, change and delete made here writes an audit entry (`core.admin.<model>.created`,
-`.changed`, `.deleted`) naming the fields changed, never their values, never a password.
+`.changed`, `.deleted`) naming the fields changed, never their values, never a password; every
+opening of a record's form writes `core.admin.<model>.viewed`. That holds for superusers (the
+platform operator) too, and for models other apps register here (`audit_every_admin`, called
+from CoreConfig.ready once every admin module is loaded).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Iterable
 from functools import partial
 from typing import Any
 
+from allauth.account.decorators import secure_admin_login
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -36,10 +40,14 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from showup.core.accounts import is_locked_out, unlock_sign_in
 from showup.core.audit import audit
 from showup.core.models import Agency, AuditEntry, PartnerOrganisation, Role, User
 
 admin.site.site_header = _("showup administration")
+# The admin has no login of its own: it sends people to the site's (allauth: lockout, second
+# factor), so it can never be used to skip either (showup/core/accounts.py).
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_title = _("showup admin")
 admin.site.index_title = _("Agency, partners and staff")
 
@@ -91,6 +99,74 @@ def changed_field_names(form: forms.BaseForm | None) -> list[str]:
     if form is None:
         return []
     return sorted(name for name in form.changed_data if "password" not in name)
+
+
+class AuditedAdminMixin:
+    """Writes `core.admin.<model>.viewed` whenever a record's form is shown (GET, or a POST
+    that comes back with errors), to superusers as to agency admins."""
+
+    audit_views: bool = True
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> HttpResponse:
+        if self.audit_views and change and obj is not None and obj.pk is not None:
+            _audit_admin(request, obj, "viewed", [])
+        return super().render_change_form(  # type: ignore[misc]
+            request, context, add=add, change=change, form_url=form_url, obj=obj
+        )
+
+
+def _audit_admin(request: HttpRequest, obj: Any, what: str, fields: list[str]) -> None:
+    agency_id = obj.pk if isinstance(obj, Agency) else None
+    data: dict[str, Any] = {"fields": fields} if fields else {}
+    if _is_superuser(request):
+        data["superuser"] = True
+    audit(
+        f"core.admin.{obj._meta.model_name}.{what}",
+        actor=request.user if isinstance(request.user, User) else None,
+        obj=obj,
+        agency_id=agency_id,
+        **data,
+    )
+
+
+class LoggedActionsAuditedMixin(AuditedAdminMixin):
+    """For admins that are not agency-scoped (Django's groups, other apps' tables): the
+    additions, changes and deletions Django logs are audited as well."""
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        _audit_admin(request, obj, "created", [])
+        return super().log_addition(request, obj, message)  # type: ignore[misc]
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        _audit_admin(request, obj, "changed", [])
+        return super().log_change(request, obj, message)  # type: ignore[misc]
+
+    def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
+        for obj in queryset:
+            _audit_admin(request, obj, "deleted", [])
+        return super().log_deletions(request, queryset)  # type: ignore[misc]
+
+
+def audit_every_admin(site: admin.AdminSite | None = None) -> None:
+    """Give every registered model admin that does not audit itself the audit of views and
+    logged changes (third-party apps' admins register outside showup's control)."""
+    site = site or admin.site
+    for model, original in list(site._registry.items()):
+        if isinstance(original, AuditedAdminMixin):
+            continue
+        site.unregister(model)
+        audited = type(
+            f"Audited{type(original).__name__}", (LoggedActionsAuditedMixin, type(original)), {}
+        )
+        site.register(model, audited)
 
 
 class AgencyScopedMixin:
@@ -146,11 +222,12 @@ class AgencyScopedMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
 
 
-class AgencyScopedAdmin(AgencyScopedMixin, admin.ModelAdmin):
+class AgencyScopedAdmin(AuditedAdminMixin, AgencyScopedMixin, admin.ModelAdmin):
     """A model admin whose rows belong to one agency through `agency_path`.
 
     Agency admins see only their agency's rows, pick only their agency's related rows, and a
-    new row with a direct `agency` field is put in their agency. Changes are audited."""
+    new row with a direct `agency` field is put in their agency. Views and changes are
+    audited, whoever makes them."""
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = super().get_queryset(request)
@@ -199,15 +276,7 @@ class AgencyScopedAdmin(AgencyScopedMixin, admin.ModelAdmin):
             super().delete_queryset(request, queryset)
 
     def _audit(self, request: HttpRequest, obj: Any, what: str, fields: list[str]) -> None:
-        agency_id = obj.pk if isinstance(obj, Agency) else None
-        data: dict[str, Any] = {"fields": fields} if fields else {}
-        audit(
-            f"core.admin.{obj._meta.model_name}.{what}",
-            actor=request.user if isinstance(request.user, User) else None,
-            obj=obj,
-            agency_id=agency_id,
-            **data,
-        )
+        _audit_admin(request, obj, what, fields)
 
 
 class AgencyScopedInline(AgencyScopedMixin, admin.TabularInline):
@@ -220,8 +289,9 @@ class AgencyScopedInline(AgencyScopedMixin, admin.TabularInline):
         return _is_superuser(request) or is_agency_admin(request.user)
 
 
-class SuperuserOnlyMixin:
-    """For Django's groups and the task results: superusers only, whatever permissions say."""
+class SuperuserOnlyMixin(LoggedActionsAuditedMixin):
+    """For Django's groups and the task results: superusers only, whatever permissions say.
+    What they view and change there is audited."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _is_superuser(request)
@@ -434,7 +504,7 @@ class StaffAdmin(AgencyScopedAdmin, DjangoUserAdmin):
     search_fields = ("username", "first_name", "last_name", "email", "badge_number")
     ordering = ("username",)
     list_select_related = ("agency", "partner_org")
-    actions = ["send_invitations"]
+    actions = ["send_invitations", "unlock_sign_in"]
     readonly_fields = ("last_login", "date_joined")
 
     _person = (
@@ -566,6 +636,26 @@ class StaffAdmin(AgencyScopedAdmin, DjangoUserAdmin):
         extra_context = {**(extra_context or {}), "show_send_invitation": True}
         return super().change_view(request, object_id, form_url, extra_context)
 
+    @admin.action(description=_("Unlock sign-in (after too many wrong passwords)"))
+    def unlock_sign_in(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        # The queryset is already this admin's agency (get_queryset); check each row again.
+        actor = request.user if isinstance(request.user, User) else None
+        unlocked: list[str] = []
+        for user in queryset:
+            if not self.has_change_permission(request, user):
+                continue
+            was_locked = is_locked_out(user)
+            unlock_sign_in(request, user, actor=actor)
+            if was_locked:
+                unlocked.append(user.get_username())
+        if unlocked:
+            messages.success(
+                request,
+                gettext("Sign-in unlocked for %(names)s.") % {"names": ", ".join(unlocked)},
+            )
+        else:
+            messages.info(request, gettext("None of these accounts was locked."))
+
     @admin.action(description=_("Send invitation (set-password link by email)"))
     def send_invitations(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         self._invite(request, list(queryset))
@@ -605,6 +695,7 @@ class StaffAdmin(AgencyScopedAdmin, DjangoUserAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(AgencyScopedAdmin):
+    audit_views = False  # reading the log is not a view of a child's record
     list_display = ("at", "actor_label", "action", "object_type", "object_id", "agency")
     list_filter = ("action", "object_type", "agency")
     search_fields = ("action", "actor_label", "object_id")
@@ -630,6 +721,7 @@ class AuditEntryAdmin(AgencyScopedAdmin):
 __all__ = [
     "AgencyScopedAdmin",
     "AgencyScopedInline",
+    "audit_every_admin",
     "is_agency_admin",
     "scoped_choices",
     "send_invitation",

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -131,11 +132,15 @@ class AuditQuerySet(models.QuerySet["AuditEntry"]):
 class AuditEntry(models.Model):
     """One staff view or change of a child's record (or any other audited act).
 
-    Append-only: the model refuses updates and deletes, and on PostgreSQL a trigger refuses them
-    too (migration 0002), so not even a bulk query can rewrite history.
+    Append-only: the model refuses updates and deletes, and triggers refuse them in the database
+    (migrations 0002, 0003, 0005), so not even a bulk query can rewrite history. Each entry
+    carries the hash of the one before (`prev_hash`) and its own (`entry_hash`, over its content
+    and `prev_hash`), so an edit, a removal or a rewrite that got past the guards breaks the chain
+    and `showup verify_audit` names the first broken entry (showup.core.audit_chain).
     """
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set by showup.core.audit.audit() before the insert: the hash covers it.
+    at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -145,6 +150,8 @@ class AuditEntry(models.Model):
     object_id = models.CharField(max_length=64, blank=True, db_index=True)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    entry_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects: ClassVar[AuditQuerySet] = AuditQuerySet.as_manager()  # type: ignore[assignment]
 

@@ -8,6 +8,8 @@ way), so a new module is a new app that registers itself, nothing more.
   look the kind up by name (showup.core.notifications).
 - audit labels: `register_audit_labels({code: lazy label})`; `audit_label(code)` renders an
   action code for people, in the active language.
+- photo references: `register_photo_references(name, provider)`; the orphan-file sweep
+  (showup.core.orphans) keeps every photo file a provider says its rows name.
 - duty rosters: `register_duty_roster(provider)`; `on_duty(agency_id, now)` says which officers
   of an agency are on duty now.
 
@@ -17,7 +19,7 @@ Registering again under the same name replaces the earlier entry, so a ready() t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -58,6 +60,24 @@ def register_purger(purger: Purger) -> None:
 def purgers() -> list[Purger]:
     """Every registered purger, in the order of registration (the order of INSTALLED_APPS)."""
     return list(_purgers.values())
+
+
+# --- photo references -------------------------------------------------------------------------
+
+# (file names under PRIVATE_MEDIA_ROOT/photos) -> those of them a module's rows still name.
+PhotoReferences = Callable[[Collection[str]], Iterable[str]]
+
+_photo_references: dict[str, PhotoReferences] = {}
+
+
+def register_photo_references(name: str, provider: PhotoReferences) -> None:
+    """A module that stores photos (showup.core.photos.store_photo) says which files its rows
+    name; the orphan sweep (showup.core.orphans) deletes only files no provider claims."""
+    _photo_references[name] = provider
+
+
+def photo_references() -> list[PhotoReferences]:
+    return list(_photo_references.values())
 
 
 # --- notification kinds -----------------------------------------------------------------------

@@ -40,3 +40,12 @@ def purge_expired_data() -> dict[str, Any]:
     from showup.core.retention import purge_expired
 
     return purge_expired()
+
+
+@task
+def verify_audit_chain() -> dict[str, Any]:
+    """The daily audit log check: verify the hash chain and the guards against the last anchor,
+    record a new anchor when intact, log at ERROR and notify the operators when broken."""
+    from showup.core.audit_chain import result_dict, run_check
+
+    return result_dict(run_check(record=True))

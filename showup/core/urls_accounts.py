@@ -1,14 +1,23 @@
-from django.contrib.auth import views as auth_views
-from django.urls import path
+"""Staff sign-in under /accounts/: allauth's pages (login, logout, password change and reset,
+the second factor under 2fa/), with the names the rest of showup reverses ("login",
+"logout"), and the invitation's set-password link."""
 
-from showup.core import views
+from allauth.account import views as allauth_views
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from showup.core import accounts, views
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Before allauth's own patterns: the same paths, our names, and the login with lockout.
+    path("login/", accounts.login, name="login"),
+    path("login/", accounts.login, name="account_login"),
+    path("logout/", allauth_views.logout, name="logout"),
+    path("", include("allauth.urls")),
     # After login (no `next`): each role's start page.
     path("home/", views.role_home, name="role_home"),
-    # The invitation's link: choose a password (Django's reset token), then log in.
+    # The invitation's link: choose a password (Django's reset token), then log in. After
+    # allauth's patterns, whose "password/reset/done/" this pattern would otherwise swallow.
     path(
         "password/<uidb64>/<token>/",
         views.PasswordSetView.as_view(),

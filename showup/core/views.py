@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from showup.core.accounts import demo_totp_codes
 from showup.core.audit import audit
 from showup.core.models import Role, User
 
@@ -25,6 +26,10 @@ def home(request: HttpRequest) -> HttpResponse:
             .select_related("agency", "partner_org")
             .order_by("role", "username")
         )
+        # Coordinators and admins have a second factor even in the demo: show its code.
+        codes = demo_totp_codes(demo_logins)
+        for demo_user in demo_logins:
+            demo_user.demo_totp = codes.get(demo_user.pk, "")  # type: ignore[attr-defined]
     return render(request, "core/home.html", {"demo_logins": demo_logins})
 
 

@@ -81,16 +81,39 @@ def shot() -> Any:
     return take
 
 
-@pytest.fixture
-def staff_login(live_server: Any) -> Any:
+def log_in(page: Any, base_url: str, user: Any) -> None:
+    """Log in through the real form, as a person would: username and password, then, for a
+    role that needs a second factor, the authenticator code (computed from the test secret)."""
     from conftest import PASSWORD
 
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    if "/accounts/2fa/authenticate/" in page.url:
+        page.get_by_label("Code").fill(fresh_totp_code(user))
+        page.get_by_role("button", name="Sign In").click()
+        page.wait_for_url(lambda url: "/accounts/2fa/authenticate/" not in url)
+
+
+def fresh_totp_code(user: Any, secret: str | None = None) -> str:
+    """The user's current TOTP code, usable again: allauth refuses a code already used in its
+    window, and one test may log the same person in twice within 30 seconds."""
+    from django.core.cache import cache
+
+    from conftest import TOTP_SECRET
+    from showup.core.accounts import totp_code
+
+    code = totp_code(secret or TOTP_SECRET)
+    cache.delete(f"allauth.mfa.totp.used?user={user.pk}&code={code}")
+    return code
+
+
+@pytest.fixture
+def staff_login(live_server: Any) -> Any:
     def do(page: Any, user: Any) -> None:
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.get_by_label("Username").fill(user.username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
         # Each role lands on its own start page (core.views.role_home), not on "/".
-        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        log_in(page, live_server.url, user)
 
     return do

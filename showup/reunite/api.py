@@ -15,11 +15,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Header, Query, Router, Schema, Status, UploadedFile
+from ninja import Field, File, Header, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError, ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import SessionAuth
 
+from showup.api_errors import ERROR_RESPONSES, ObjectId
 from showup.core import idempotency
 from showup.core.access import can_decide_matches, can_file_reports, can_hand_off, is_staff_user
 from showup.core.audit import audit
@@ -41,10 +42,8 @@ from showup.reunite.schemas import (
     ReportOut,
     ReportPatchIn,
     ReportSummaryOut,
-    RuleError,
     TransferIn,
     UndoIn,
-    ValidationErrorOut,
 )
 from showup.reunite.validation import check_report, fill_age_range
 
@@ -59,7 +58,8 @@ class StaffSession(SessionAuth):
 
 router = Router(tags=["reunite"], auth=StaffSession())
 
-ERRORS: dict[int, Any] = {401: Message, 403: Message, 404: Message, 422: ValidationErrorOut}
+# Every operation documents every error answer (showup.api_errors): 400 401 403 404 409 422 429.
+ERRORS: dict[int, Any] = ERROR_RESPONSES
 
 
 def _user(request: HttpRequest) -> User:
@@ -93,14 +93,7 @@ def _field_error(field: str, code: str, message: str) -> dict[str, Any]:
 
 @router.post(
     "/reports",
-    response={
-        201: ReportOut,
-        400: Message,
-        401: Message,
-        403: Message,
-        409: Message,
-        422: ValidationErrorOut,
-    },
+    response={201: ReportOut, **ERRORS},
     summary="File a missing or found child report",
     description="Partners' reports belong to their organisation. Matching runs at once.\n\n"
     "Send an `Idempotency-Key` header (a UUID: 1 to 120 printable ASCII characters) to make "
@@ -181,7 +174,12 @@ class ReportFilter(Schema):
 
 class AuditedPage(LimitOffsetPagination):
     """A page of reports is a staff read of those children's records: one audit entry per
-    page listing the reports shown, as the board writes one per rendering."""
+    page listing the reports shown, as the board writes one per rendering. `limit` and
+    `offset` are bounded (a huge offset would overflow the database's integer)."""
+
+    class Input(Schema):
+        limit: int = Field(100, ge=1, le=500, description="How many reports, 1 to 500.")
+        offset: int = Field(0, ge=0, le=1_000_000, description="How many to skip.")
 
     def paginate_queryset(
         self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any
@@ -202,7 +200,7 @@ class AuditedPage(LimitOffsetPagination):
 
 @router.get(
     "/reports",
-    response={200: list[ReportSummaryOut], 401: Message},
+    response={200: list[ReportSummaryOut], **ERRORS},
     summary="List the reports you may see",
     description="Newest first. Partner staff see only their organisation's reports. Each page "
     "read is written to the audit log with the reports it listed.",
@@ -223,7 +221,7 @@ def report_list(request: HttpRequest, filters: Query[ReportFilter]) -> Any:
     summary="Read one report",
     description="Every read is written to the audit log.",
 )
-def report_detail(request: HttpRequest, report_id: int) -> Any:
+def report_detail(request: HttpRequest, report_id: ObjectId) -> Any:
     user = _user(request)
     report = access_report_by_id(user, report_id)
     services.report_viewed(report=report, actor=user, where="api")
@@ -232,11 +230,11 @@ def report_detail(request: HttpRequest, report_id: int) -> Any:
 
 @router.patch(
     "/reports/{report_id}",
-    response={200: ReportOut, 409: Message, **ERRORS},
+    response={200: ReportOut, **ERRORS},
     summary="Edit a report",
     description="Only the fields sent change. The edit is audited and the report re-matched.",
 )
-def report_update(request: HttpRequest, report_id: int, payload: ReportPatchIn) -> Any:
+def report_update(request: HttpRequest, report_id: ObjectId, payload: ReportPatchIn) -> Any:
     user = _user(request)
     report = _editable_report(user, report_id)
     sent = payload.model_dump(exclude_unset=True)
@@ -261,12 +259,12 @@ def report_update(request: HttpRequest, report_id: int, payload: ReportPatchIn) 
 
 @router.post(
     "/reports/{report_id}/cancel",
-    response={200: ReportOut, 409: RuleError, **ERRORS},
+    response={200: ReportOut, **ERRORS},
     summary="Cancel a report filed in error",
     description="Closes the report with the outcome `filed_in_error`. A reason is required. "
     "For every other ending use `/close` with its outcome.",
 )
-def report_cancel(request: HttpRequest, report_id: int, payload: CancelIn) -> Any:
+def report_cancel(request: HttpRequest, report_id: ObjectId, payload: CancelIn) -> Any:
     user = _user(request)
     report = access_report_by_id(user, report_id)
     if not can_file_reports(user):
@@ -277,7 +275,7 @@ def report_cancel(request: HttpRequest, report_id: int, payload: CancelIn) -> An
 
 @router.post(
     "/reports/{report_id}/close",
-    response={200: ReportOut, 409: RuleError, **ERRORS},
+    response={200: ReportOut, **ERRORS},
     summary="Close a report with its outcome",
     description="Outcomes: taken_home (by the officer), child_services and other_agency (with "
     "`agency` and their `reference`), no_report_needed (guardian found), duplicate (with "
@@ -286,7 +284,7 @@ def report_cancel(request: HttpRequest, report_id: int, payload: CancelIn) -> An
     "confirmation first (409 `report_matched`). Partner staff may only use no_report_needed "
     "and filed_in_error.",
 )
-def report_close(request: HttpRequest, report_id: int, payload: CloseIn) -> Any:
+def report_close(request: HttpRequest, report_id: ObjectId, payload: CloseIn) -> Any:
     user = _user(request)
     report = access_report_by_id(user, report_id)
     if not can_file_reports(user):
@@ -316,12 +314,12 @@ def report_close(request: HttpRequest, report_id: int, payload: CloseIn) -> Any:
 
 @router.post(
     "/reports/{report_id}/transfer",
-    response={200: ReportOut, 409: RuleError, **ERRORS},
+    response={200: ReportOut, **ERRORS},
     summary="Transfer a report to another officer",
     description="The officer (or coordinator) of the agency named by username becomes "
     "responsible; for a found report, the one with the child. They are notified.",
 )
-def report_transfer(request: HttpRequest, report_id: int, payload: TransferIn) -> Any:
+def report_transfer(request: HttpRequest, report_id: ObjectId, payload: TransferIn) -> Any:
     user = _user(request)
     report = access_report_by_id(user, report_id)
     if not user.is_agency_staff:
@@ -341,11 +339,11 @@ def report_transfer(request: HttpRequest, report_id: int, payload: TransferIn) -
 
 @router.post(
     "/reports/{report_id}/merge-into/{kept_id}",
-    response={200: ReportOut, 409: RuleError, **ERRORS},
+    response={200: ReportOut, **ERRORS},
     summary="Merge a likely duplicate into the report that is kept (coordinators)",
     description="Closes this report as a duplicate of the kept one, whose timeline says so.",
 )
-def report_merge(request: HttpRequest, report_id: int, kept_id: int) -> Any:
+def report_merge(request: HttpRequest, report_id: ObjectId, kept_id: ObjectId) -> Any:
     user = _user(request)
     report = access_report_by_id(user, report_id)
     kept = access_report_by_id(user, kept_id)
@@ -357,12 +355,12 @@ def report_merge(request: HttpRequest, report_id: int, kept_id: int) -> Any:
 
 @router.post(
     "/reports/{report_id}/information",
-    response={200: ReportOut, 409: RuleError, **ERRORS},
+    response={200: ReportOut, **ERRORS},
     summary="Add information to an open report",
     description="The text becomes a timeline note and joins the description; matching runs "
     "again. Audited.",
 )
-def report_information(request: HttpRequest, report_id: int, payload: InformationIn) -> Any:
+def report_information(request: HttpRequest, report_id: ObjectId, payload: InformationIn) -> Any:
     user = _user(request)
     report = access_report_by_id(user, report_id)
     services.report_add_information(report=report, text=payload.text, actor=user)
@@ -377,7 +375,7 @@ def _editable_report(user: User, report_id: int) -> Report:
 
 @router.post(
     "/reports/{report_id}/photo",
-    response={200: ReportOut, 400: Message, 409: Message, 413: Message, **ERRORS},
+    response={200: ReportOut, 413: Message, **ERRORS},
     summary="Add or replace a report's photo",
     description="Multipart form with one file field, `photo`: JPEG, PNG, WebP or GIF, up to "
     "10 MB. The photo is checked and re-encoded without its metadata (no EXIF, no GPS) exactly "
@@ -385,7 +383,9 @@ def _editable_report(user: User, report_id: int) -> Report:
     "A previous photo is deleted. 413 when too large; 422 when not a readable image or its "
     "dimensions are too large. Audited; matching does not run again (photos are not matched).",
 )
-def report_photo_upload(request: HttpRequest, report_id: int, photo: File[UploadedFile]) -> Any:
+def report_photo_upload(
+    request: HttpRequest, report_id: ObjectId, photo: File[UploadedFile]
+) -> Any:
     user = _user(request)
     report = _editable_report(user, report_id)
     try:
@@ -403,12 +403,12 @@ def report_photo_upload(request: HttpRequest, report_id: int, photo: File[Upload
 
 @router.delete(
     "/reports/{report_id}/photo",
-    response={200: ReportOut, 409: Message, **ERRORS},
+    response={200: ReportOut, **ERRORS},
     summary="Remove a report's photo",
     description="The file is deleted and the removal audited. Removing a photo that is not "
     "there changes nothing and is not an error.",
 )
-def report_photo_delete(request: HttpRequest, report_id: int) -> Any:
+def report_photo_delete(request: HttpRequest, report_id: ObjectId) -> Any:
     user = _user(request)
     report = _editable_report(user, report_id)
     services.report_photo_set(report=report, photo=None, actor=user)
@@ -445,7 +445,7 @@ def _access_candidate_by_id(user: User, candidate_id: int) -> Candidate:
     summary="Candidate matches of a report",
     description="Best first, with the engine's score and reasons. Audited as a view.",
 )
-def report_candidates(request: HttpRequest, report_id: int) -> Any:
+def report_candidates(request: HttpRequest, report_id: ObjectId) -> Any:
     user = _user(request)
     report = access_report_by_id(user, report_id)
     services.report_viewed(report=report, actor=user, where="api.candidates")
@@ -461,13 +461,13 @@ def _coordinator(user: User) -> None:
 
 @router.post(
     "/candidates/{candidate_id}/confirm",
-    response={200: CandidateOut, 409: RuleError, **ERRORS},
+    response={200: CandidateOut, **ERRORS},
     summary="Confirm a candidate match (coordinators)",
     description="Both reports become 'matched'; the officer with the child, the coordinators "
     "and the guardian are notified (the guardian never learns where the child is). 409 with "
     "a `code`: already_confirmed, pair_rejected, other_confirmed, not_open.",
 )
-def candidate_confirm(request: HttpRequest, candidate_id: int) -> Any:
+def candidate_confirm(request: HttpRequest, candidate_id: ObjectId) -> Any:
     user = _user(request)
     candidate = _access_candidate_by_id(user, candidate_id)
     _coordinator(user)
@@ -477,12 +477,12 @@ def candidate_confirm(request: HttpRequest, candidate_id: int) -> Any:
 
 @router.post(
     "/candidates/{candidate_id}/reject",
-    response={200: CandidateOut, 409: RuleError, **ERRORS},
+    response={200: CandidateOut, **ERRORS},
     summary="Reject a candidate match (coordinators)",
     description="A rejected pair is never proposed again. Rejecting a confirmed match reopens "
     "both reports, unless the hand-off is already done (409 handoff_done).",
 )
-def candidate_reject(request: HttpRequest, candidate_id: int) -> Any:
+def candidate_reject(request: HttpRequest, candidate_id: ObjectId) -> Any:
     user = _user(request)
     candidate = _access_candidate_by_id(user, candidate_id)
     _coordinator(user)
@@ -492,12 +492,12 @@ def candidate_reject(request: HttpRequest, candidate_id: int) -> Any:
 
 @router.post(
     "/candidates/{candidate_id}/undo",
-    response={200: CandidateOut, 409: RuleError, **ERRORS},
+    response={200: CandidateOut, **ERRORS},
     summary="Undo a confirmation before the hand-off (coordinators)",
     description="The pair goes back to proposed, both reports reopen, the guardian and the "
     "officer are told plainly. 409 not_confirmed or handoff_done.",
 )
-def candidate_undo(request: HttpRequest, candidate_id: int, payload: UndoIn) -> Any:
+def candidate_undo(request: HttpRequest, candidate_id: ObjectId, payload: UndoIn) -> Any:
     user = _user(request)
     candidate = _access_candidate_by_id(user, candidate_id)
     _coordinator(user)
@@ -507,13 +507,13 @@ def candidate_undo(request: HttpRequest, candidate_id: int, payload: UndoIn) -> 
 
 @router.post(
     "/candidates/{candidate_id}/handoff",
-    response={200: HandoffOut, 409: RuleError, **ERRORS},
+    response={200: HandoffOut, **ERRORS},
     summary="Record the hand-off checklist (officers and coordinators)",
     description="Any subset of steps. Both reports close as reunited only when every step is "
     "done and the adult is the reporting guardian (with custody), an adult the report lists, "
     "or one a coordinator authorised (`collector_check`: ok, unnamed or override).",
 )
-def candidate_handoff(request: HttpRequest, candidate_id: int, payload: HandoffIn) -> Any:
+def candidate_handoff(request: HttpRequest, candidate_id: ObjectId, payload: HandoffIn) -> Any:
     user = _user(request)
     candidate = _access_candidate_by_id(user, candidate_id)
     if not can_hand_off(user):
@@ -524,12 +524,12 @@ def candidate_handoff(request: HttpRequest, candidate_id: int, payload: HandoffI
 
 @router.post(
     "/candidates/{candidate_id}/handoff/override",
-    response={200: HandoffOut, 409: RuleError, **ERRORS},
+    response={200: HandoffOut, **ERRORS},
     summary="Authorise a release to an adult the report does not name (coordinators)",
     description="With a reason, kept on the hand-off; the override is audited. When the "
     "checklist is otherwise complete for that adult, the hand-off completes.",
 )
-def candidate_override(request: HttpRequest, candidate_id: int, payload: OverrideIn) -> Any:
+def candidate_override(request: HttpRequest, candidate_id: ObjectId, payload: OverrideIn) -> Any:
     user = _user(request)
     candidate = _access_candidate_by_id(user, candidate_id)
     handoff = services.handoff_override(

@@ -22,6 +22,7 @@ from PIL import Image
 
 from showup.core.models import Agency
 from showup.core.photos import clean_photo as check_photo
+from showup.core.text import TextCheckedForm
 from showup.reunite.models import Relationship, Report, Sex
 from showup.reunite.validation import check_report
 
@@ -62,7 +63,7 @@ class SeenAtInput(forms.DateTimeInput):
         super().__init__(attrs=attrs, format=SEEN_AT_FORMAT)
 
 
-class ReportFieldsForm(forms.Form):
+class ReportFieldsForm(TextCheckedForm, forms.Form):
     """The fields missing and found reports share, with their checks."""
 
     sex = forms.ChoiceField(
@@ -500,7 +501,7 @@ class MissingReportForm(ReportFieldsForm):
         return initial
 
 
-class GuardianAddForm(forms.Form):
+class GuardianAddForm(TextCheckedForm, forms.Form):
     """The guardian adds what she remembered, or a photo, from her status page."""
 
     text = forms.CharField(
@@ -658,7 +659,7 @@ class FoundReportForm(ReportFieldsForm):
         return data
 
 
-class CancelForm(forms.Form):
+class CancelForm(TextCheckedForm, forms.Form):
     reason = forms.CharField(
         label=_("Why is this report no longer needed?"),
         max_length=300,

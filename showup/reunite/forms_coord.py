@@ -8,13 +8,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from showup.core.text import TextCheckedForm
 from showup.reunite.models import Handoff, Outcome, Relationship, Report
 from showup.reunite.services import PARTNER_OUTCOMES
 
 LAST4 = re.compile(r"^[A-Za-z0-9]{4}$")
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(TextCheckedForm, forms.Form):
     decision = forms.ChoiceField(
         choices=[("confirm", _("Confirm")), ("reject", _("Reject")), ("undo", _("Undo"))],
         error_messages={
@@ -26,7 +27,7 @@ class DecisionForm(forms.Form):
     next = forms.CharField(required=False, max_length=500)
 
 
-class NoteForm(forms.Form):
+class NoteForm(TextCheckedForm, forms.Form):
     text = forms.CharField(
         label=_("Add a note"),
         max_length=2000,
@@ -35,7 +36,7 @@ class NoteForm(forms.Form):
     )
 
 
-class HandoffForm(forms.Form):
+class HandoffForm(TextCheckedForm, forms.Form):
     """The verification checklist. Any subset of steps may be saved; the view closes nothing
     itself: the service closes both reports once every step is recorded."""
 
@@ -202,7 +203,7 @@ HANDOFF_TEXTS = (
 )
 
 
-class OverrideForm(forms.Form):
+class OverrideForm(TextCheckedForm, forms.Form):
     """A coordinator authorises a release to an adult the report does not name."""
 
     collector_name = forms.CharField(
@@ -219,7 +220,7 @@ class OverrideForm(forms.Form):
     )
 
 
-class CloseForm(forms.Form):
+class CloseForm(TextCheckedForm, forms.Form):
     """How the report ended (a reunion is the hand-off, not this form)."""
 
     outcome = forms.ChoiceField(
@@ -257,7 +258,7 @@ class CloseForm(forms.Form):
             ]
 
 
-class TransferForm(forms.Form):
+class TransferForm(TextCheckedForm, forms.Form):
     to: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("Transfer to"),
         queryset=None,

@@ -18,6 +18,7 @@ also gets its own `reunite.report.purged` entry, so its history says when its da
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -186,6 +187,12 @@ def _whole_years(value: Decimal | float | None) -> Decimal | None:
     if value is None:
         return None
     return Decimal(value).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+
+
+def photos_named(names: Collection[str]) -> set[str]:
+    """Which of these photo file names a report still names (core's orphan-file sweep keeps
+    those and deletes the rest)."""
+    return set(Report.objects.filter(photo__in=list(names)).values_list("photo", flat=True))
 
 
 class ReportPurger:

@@ -18,6 +18,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import AwareDatetime, ConfigDict, StringConstraints, field_validator
 
+from showup.api_errors import CheckedIn, ErrorOut, checked_time
+from showup.api_errors import FieldError as SharedFieldError
+from showup.api_errors import ValidationErrorOut as SharedValidationErrorOut
 from showup.reunite.models import Candidate, Handoff, Outcome, Relationship, Report
 from showup.reunite.validation import ADULT_NAME_MAX, MAX_AUTHORISED_ADULTS
 
@@ -27,8 +30,10 @@ LanguageCode = Annotated[str, StringConstraints(min_length=1, max_length=35)]
 RelationshipCode = Literal[tuple(Relationship.values)]  # type: ignore[valid-type]
 
 
-class AuthorisedAdult(Schema):
+class AuthorisedAdult(CheckedIn):
     """An adult the reporting guardian allows to collect the child."""
+
+    NAMES = frozenset({"name"})
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
@@ -36,8 +41,11 @@ class AuthorisedAdult(Schema):
     relationship: RelationshipCode  # type: ignore[valid-type]
 
 
-class ReportFieldsIn(Schema):
+class ReportFieldsIn(CheckedIn):
     """What a reporter may set on a report. All optional here; create adds `kind`."""
+
+    NAMES = frozenset({"given_name", "family_name", "other_names", "guardian_name"})
+    MULTILINE = frozenset({"clothing", "description"})
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
@@ -115,9 +123,11 @@ class ReportFieldsIn(Schema):
 class ReportCreateIn(ReportFieldsIn):
     kind: Literal["missing", "found"]
     seen_at: AwareDatetime = Field(
-        description="When last seen (missing) or found, ISO 8601 with a UTC offset; not in the "
-        "future."
+        description="When last seen (missing) or found, ISO 8601 with a UTC offset (-12:00 to "
+        "+14:00); not in the future (10 minutes' tolerance), at most 30 days ago."
     )
+
+    _seen_at = field_validator("seen_at")(checked_time)
 
 
 class ReportPatchIn(ReportFieldsIn):
@@ -125,17 +135,23 @@ class ReportPatchIn(ReportFieldsIn):
 
     seen_at: AwareDatetime | None = Field(None, description="ISO 8601 with a UTC offset.")
 
+    _seen_at = field_validator("seen_at")(checked_time)
 
-class CancelIn(Schema):
+
+class CancelIn(CheckedIn):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    MULTILINE = frozenset({"reason"})
 
     reason: str = Field(
         min_length=1, max_length=300, description="Why the report is no longer needed."
     )
 
 
-class CloseIn(Schema):
+class CloseIn(CheckedIn):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    MULTILINE = frozenset({"reason"})
 
     outcome: Literal[tuple(o for o in Outcome.values if o != "reunited")] = Field(  # type: ignore[valid-type]
         description="How the report ended. A reunion is recorded by the hand-off instead."
@@ -150,28 +166,33 @@ class CloseIn(Schema):
     reason: str = Field("", max_length=300, description="A few words, kept on the report.")
 
 
-class TransferIn(Schema):
+class TransferIn(CheckedIn):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
     to: str = Field(min_length=1, max_length=150, description="Username of the officer.")
 
 
-class InformationIn(Schema):
+class InformationIn(CheckedIn):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    MULTILINE = frozenset({"text"})
 
     text: str = Field(min_length=1, max_length=2000)
 
 
-class UndoIn(Schema):
+class UndoIn(CheckedIn):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    MULTILINE = frozenset({"reason"})
 
     reason: str = Field("", max_length=300)
 
 
-class HandoffIn(Schema):
+class HandoffIn(CheckedIn):
     """The hand-off checklist, as the officer records it (any subset of steps)."""
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+    NAMES = frozenset({"released_to"})
 
     id_checked: bool = False
     id_type: Literal[tuple(Handoff.IdType.values)] | Literal[""] = ""  # type: ignore[valid-type]
@@ -213,16 +234,17 @@ class HandoffOut(Schema):
         return obj.override_by.username if obj.override_by_id and obj.override_by else None
 
 
-class OverrideIn(Schema):
+class OverrideIn(CheckedIn):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    NAMES = frozenset({"collector_name"})
+    MULTILINE = frozenset({"reason"})
 
     collector_name: str = Field(min_length=1, max_length=200)
     reason: str = Field(min_length=1, max_length=300)
 
 
-class RuleError(Schema):
-    detail: str
-    code: str = Field(description="Stable code of the rule that refused the change.")
+RuleError = ErrorOut  # `code` is set on every rule refusal
 
 
 class ReportSummaryOut(Schema):
@@ -343,15 +365,7 @@ class CandidateOut(Schema):
         return obj.shown_reasons()
 
 
-class Message(Schema):
-    detail: str
-
-
-class FieldError(Schema):
-    type: str | None = None
-    loc: list[str | int] = Field(description="Where: e.g. ['body', 'payload', 'age_years'].")
-    msg: str
-
-
-class ValidationErrorOut(Schema):
-    detail: list[FieldError]
+# The shared error answers (showup.api_errors), under the names this module always had.
+Message = ErrorOut
+FieldError = SharedFieldError
+ValidationErrorOut = SharedValidationErrorOut

@@ -44,6 +44,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "reunite.handoff.guardian_knowledge": _("Hand-off: the adult knew what only a guardian knows"),
     "reunite.handoff.completed": _("Hand-off completed: reunited, reports closed"),
     "reunite.report.purged": _("Personal data purged"),
+    "reunite.report.status_link_revoked": _("Guardian's status link revoked"),
     "reunite.report.closed": _("Report closed"),
     "reunite.report.transferred": _("Report transferred to another officer"),
     "reunite.report.merged": _("A duplicate report was merged into this one"),

@@ -13,6 +13,7 @@ do check the rules of the case, including who may override a hand-off.
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from typing import Any
 
@@ -28,7 +29,14 @@ from showup.core.models import Agency, PartnerOrganisation, Role, User
 from showup.core.photos import delete_photo, store_photo
 from showup.reunite import notify
 from showup.reunite.candidate_index import process_index
-from showup.reunite.models import Candidate, Handoff, Outcome, Report, TimelineNote
+from showup.reunite.models import (
+    Candidate,
+    Handoff,
+    Outcome,
+    Report,
+    TimelineNote,
+    new_status_token,
+)
 
 # The fields a report form or the API may set; everything else is the system's.
 REPORT_FIELDS = (
@@ -124,6 +132,11 @@ _ERRORS: dict[str, tuple[int, Promise]] = {
     ),
     "transfer_same": (409, _("This officer is already responsible for the report.")),
     "nothing_added": (422, _("Write something or choose a photo to add.")),
+    "status_link_invalid": (422, _("Only a missing-child report has a guardian's status link.")),
+    "status_link_forbidden": (
+        403,
+        _("Only the agency's officers, coordinators and admins can revoke a guardian's link."),
+    ),
 }
 
 
@@ -204,6 +217,10 @@ def report_create(
         if photo is not None:
             report.photo = store_photo(photo)
         report.save()
+        # Matching first, the audit entry last: the entry takes the audit chain's lock, held
+        # until this transaction commits, and every audited request in every process waits
+        # for it (under load, matching inside the lock made all writes queue behind it).
+        matches_refresh(report=report)
         audit(
             f"reunite.report.created.{kind}",
             actor=filed_by,
@@ -214,7 +231,6 @@ def report_create(
                 report.possible_duplicate_of.reference if report.possible_duplicate_of else ""
             ),
         )
-        matches_refresh(report=report)
         pk = report.pk
         transaction.on_commit(lambda: notify.report_filed(pk))
     return report
@@ -359,7 +375,7 @@ def report_close(
             actor=actor,
             obj=report,
             outcome=outcome,
-            agency=report.outcome_agency,
+            agency_given=bool(report.outcome_agency),  # the name stays on the report
             duplicate_of=kept.reference if kept else "",
             reason_given=bool(reason),
             channel="staff" if actor else "guardian",
@@ -829,6 +845,36 @@ def note_add(*, report: Report, author: User, text: str) -> TimelineNote:
         note = TimelineNote.objects.create(report=report, author=author, text=text)
         audit("reunite.note.added", actor=author, obj=report, note=note.pk)
     return note
+
+
+def status_link_fingerprint(token: str) -> str:
+    """What the audit log keeps of a revoked status link: enough to recognise the old link when
+    it is opened again (and name the unit to call), never the link itself."""
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+def report_status_link_revoke(*, report: Report, actor: User) -> Report:
+    """The guardian's private status link stops working at once (it was forwarded, or sent to
+    the wrong number): the report gets a new token; the old link then says "this link no longer
+    works, call the unit". Audited with the old link's fingerprint, never the link."""
+    with transaction.atomic():
+        report = _lock_report(report.pk)
+        if report.kind != Report.Kind.MISSING:
+            raise _refuse("status_link_invalid")
+        if report.purged_at is not None:
+            raise _refuse("purged")
+        if not (actor.is_agency_staff and actor.agency_id == report.agency_id):
+            raise _refuse("status_link_forbidden")
+        old = report.status_token
+        report.status_token = new_status_token()
+        report.save(update_fields=["status_token", "updated_at"])
+        audit(
+            "reunite.report.status_link_revoked",
+            actor=actor,
+            obj=report,
+            old_link=status_link_fingerprint(old),
+        )
+    return report
 
 
 def report_viewed(*, report: Report, actor: User, where: str) -> None:

@@ -7,6 +7,11 @@ urlpatterns: list[URLPattern] = [
     path("staff/board/live/", views_coord.board_live, name="board_live"),
     path("staff/reports/<int:pk>/", views_coord.report_detail, name="report_detail"),
     path("staff/reports/<int:pk>/notes/", views_coord.note_add, name="note_add"),
+    path(
+        "staff/reports/<int:pk>/status-link/revoke/",
+        views_coord.status_link_revoke,
+        name="status_link_revoke",
+    ),
     path("staff/candidates/<int:pk>/decide/", views_case.candidate_decide, name="candidate_decide"),
     path(
         "staff/candidates/<int:pk>/review/", views_coord.candidate_review, name="candidate_review"

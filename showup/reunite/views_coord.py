@@ -272,7 +272,41 @@ def _detail_context(
         "view_count": selectors.report_view_count(report),
         "note_form": note_form,
         "detail_url": request.path,
+        "can_revoke_link": agency_staff
+        and user.agency_id == report.agency_id
+        and report.kind == Report.Kind.MISSING
+        and report.purged_at is None,
+        "new_status_url": _new_status_url(request, report),
     }
+
+
+def _new_status_url(request: HttpRequest, report: Report) -> str:
+    """Right after a revocation, its author sees the new link once (to read to the guardian)."""
+    if request.session.get(NEW_STATUS_LINK_SESSION_KEY) != report.pk:
+        return ""
+    del request.session[NEW_STATUS_LINK_SESSION_KEY]
+    return request.build_absolute_uri(
+        reverse("reunite:status", kwargs={"token": report.status_token})
+    )
+
+
+NEW_STATUS_LINK_SESSION_KEY = "reunite.new_status_link"
+
+
+@require_POST
+@staff_required
+def status_link_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revoke the guardian's status link (a new one replaces it; audited by the service)."""
+    user = _user(request)
+    report = access_report_by_id(user, pk)
+    try:
+        services.report_status_link_revoke(report=report, actor=user)
+    except services.ReuniteError as exc:
+        messages.error(request, exc.message)
+        return redirect("reunite:report_detail", pk=report.pk)
+    request.session[NEW_STATUS_LINK_SESSION_KEY] = report.pk
+    messages.success(request, _("The old status link no longer works."))
+    return redirect("reunite:report_detail", pk=report.pk)
 
 
 @require_GET

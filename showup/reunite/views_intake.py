@@ -6,6 +6,7 @@ Views validate input and check access; services.* change state and write the aud
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -13,16 +14,16 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from showup.core import idempotency
+from showup.core import idempotency, ratelimit
 from showup.core.access import can_file_reports, is_staff_user
-from showup.core.models import Agency, PartnerOrganisation, Role, User
+from showup.core.models import Agency, AuditEntry, PartnerOrganisation, Role, User
 from showup.core.phones import format_phone, tel_uri
 from showup.core.photos import photo_path
 from showup.reunite import services
@@ -39,6 +40,10 @@ from showup.reunite.models import Candidate, Handoff, Outcome, Relationship, Rep
 from showup.reunite.services import ReuniteError
 
 NEW_REPORT_SESSION_KEY = "reunite_new_report"
+# The rate-limit counters of the public forms (showup.core.ratelimit): the guardian's report,
+# and the status page's "add information" and "cancel" together.
+MISSING_LIMIT_SCOPE = "reunite.missing_public"
+STATUS_LIMIT_SCOPE = "reunite.status"
 # A repeat of a create form's POST (a second tap, a retry) waits this long for the first to
 # finish, then answers with the first's redirect.
 ONCE_WAIT_SECONDS = 5.0
@@ -115,6 +120,7 @@ def _partner_org(user: User) -> PartnerOrganisation | None:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@ratelimit.with_device_cookie
 def report_missing_public(request: HttpRequest) -> HttpResponse:
     """The guardian's "My child is missing" page: public, phone-first, in the visitor's language.
 
@@ -135,6 +141,9 @@ def report_missing_public(request: HttpRequest) -> HttpResponse:
             first = idempotency.replay(claim, wait=ONCE_WAIT_SECONDS) if claim else None
             if first is not None and isinstance(first.obj, Report):
                 return _public_sent(request, first.obj)
+            limit = ratelimit.check(request, MISSING_LIMIT_SCOPE)
+            if not limit.allowed:
+                return _missing_limited(request, limit, agency, agency_form)
             form_ok = form.is_valid()
             agency_ok = agency_form is None or agency_form.is_valid()
             if form_ok and agency_ok:
@@ -175,6 +184,37 @@ def report_missing_public(request: HttpRequest) -> HttpResponse:
         **_map_context(form),
     }
     return render(request, "reunite/intake/missing_public.html", context, status=status_code)
+
+
+def _missing_limited(
+    request: HttpRequest,
+    limit: ratelimit.Decision,
+    agency: Agency | None,
+    agency_form: PublicAgencyForm | None,
+) -> HttpResponse:
+    """Too many reports from this device or address: the form comes back as typed (the photo
+    is not decoded: browsers cannot keep it anyway) with the wait, the unit's phone and the
+    proof-of-work challenge that lets it through now. Nothing was claimed or filed."""
+    form = MissingReportForm(request.POST, region=_region(agency))
+    if agency is None and agency_form is not None and agency_form.is_valid():
+        agency = agency_form.cleaned_data["agency"]
+    context = {
+        "form": form,
+        "agency_form": agency_form,
+        "idempotency_key": idempotency.form_key_for(request),
+        "once_problem": None,
+        "sent": None,
+        "another_url": f"{request.path}?another=1",
+        "limited": {
+            "decision": limit,
+            "phone": _unit_phone(agency) if agency else None,
+            "photo": bool(request.FILES.get("photo")),
+            "emergency": True,
+        },
+        **_map_context(form),
+    }
+    response = render(request, "reunite/intake/missing_public.html", context)
+    return ratelimit.too_many_headers(response, limit)
 
 
 def _public_sent(request: HttpRequest, report: Report) -> HttpResponse:
@@ -233,13 +273,65 @@ def _private_headers(response: HttpResponse) -> HttpResponse:
     return response
 
 
+class StatusLinkGone(Exception):
+    """The link names no report: revoked by staff (`agency` known from the audit log), purged
+    (the purge gives the report a new token), or never issued."""
+
+    def __init__(self, agency: Agency | None, *, revoked: bool) -> None:
+        super().__init__("status link no longer works")
+        self.agency = agency
+        self.revoked = revoked
+
+
 def _status_report(token: str) -> Report:
     if not token or len(token) > 64:
-        raise Http404
-    return get_object_or_404(Report, status_token=token, kind=Report.Kind.MISSING)
+        raise StatusLinkGone(public_agency(), revoked=False)
+    report = (
+        Report.objects.filter(status_token=token, kind=Report.Kind.MISSING)
+        .select_related("agency")
+        .first()
+    )
+    if report is None:
+        revoked = (
+            AuditEntry.objects.filter(
+                action="reunite.report.status_link_revoked",
+                data__old_link=services.status_link_fingerprint(token),
+            )
+            .select_related("agency")
+            .first()
+        )
+        if revoked is not None:
+            raise StatusLinkGone(revoked.agency, revoked=True)
+        raise StatusLinkGone(public_agency(), revoked=False)
+    return report
+
+
+def _status_link_gone(request: HttpRequest, gone: StatusLinkGone) -> HttpResponse:
+    """The "this link no longer works, call the unit" page: 410 for a link staff revoked, 404
+    for any other (purged or unknown alike: it tells nobody whether a report ever existed)."""
+    context = {"unit_phone": _unit_phone(gone.agency) if gone.agency else None}
+    response = render(
+        request, "reunite/intake/status_gone.html", context, status=410 if gone.revoked else 404
+    )
+    return _private_headers(response)
+
+
+def _status_link_view(view: Any) -> Any:
+    """Every page behind a status link answers a dead link with the same page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, token: str) -> HttpResponse:
+        try:
+            response: HttpResponse = view(request, token)
+        except StatusLinkGone as gone:
+            return _status_link_gone(request, gone)
+        return response
+
+    return wrapper
 
 
 @require_http_methods(["GET"])
+@_status_link_view
 def status(request: HttpRequest, token: str) -> HttpResponse:
     """The guardian's private status page: the reference, words that fit the state, the unit's
     phone number, and while the search is on, a way to add information or a photo."""
@@ -268,6 +360,7 @@ def _status_page(
     cancel_form: CancelForm | None = None,
     add_form: GuardianAddForm | None = None,
     status: int = 200,
+    limited: ratelimit.Decision | None = None,
 ) -> HttpResponse:
     state = _state_of(report)
     context: dict[str, Any] = {
@@ -283,7 +376,15 @@ def _status_page(
         "can_cancel": report.status == Report.Status.OPEN,
         "add_form": add_form or GuardianAddForm(),
         "can_add": report.is_open and report.purged_at is None,
-        "failed_form": "add" if add_form else "cancel" if cancel_form else "",
+        "failed_form": "" if limited else "add" if add_form else "cancel" if cancel_form else "",
+        "limited_form": ("add" if add_form else "cancel") if limited else "",
+        "limited": limited
+        and {
+            "decision": limited,
+            "phone": _unit_phone(report.agency),
+            "photo": bool(request.FILES.get("photo")),
+            "emergency": False,
+        },
     }
     return render(request, "reunite/intake/status.html", context, status=status)
 
@@ -304,12 +405,20 @@ def _unit_phone(agency: Agency) -> dict[str, str] | None:
 
 
 @require_POST
+@ratelimit.with_device_cookie
+@_status_link_view
 def status_cancel(request: HttpRequest, token: str) -> HttpResponse:
     """The guardian withdraws her own report ("We found her, thank you")."""
     report = _status_report(token)
     if report.status != Report.Status.OPEN:
         messages.error(request, _("This report can no longer be cancelled here."))
         return _private_headers(redirect("reunite:status", token=token))
+    limit = ratelimit.check(request, STATUS_LIMIT_SCOPE)
+    if not limit.allowed:
+        page = _status_page(
+            request, report, cancel_form=CancelForm(request.POST), limited=limit, status=429
+        )
+        return _private_headers(ratelimit.too_many_headers(page, limit))
     form = CancelForm(request.POST)
     if not form.is_valid():
         return _private_headers(_status_page(request, report, cancel_form=form, status=400))
@@ -323,6 +432,8 @@ def status_cancel(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_POST
+@ratelimit.with_device_cookie
+@_status_link_view
 def status_add(request: HttpRequest, token: str) -> HttpResponse:
     """The guardian adds what she remembered, or a photo, while the search is on. Matching
     runs again with it; the staff handling the report see it on the timeline."""
@@ -330,6 +441,13 @@ def status_add(request: HttpRequest, token: str) -> HttpResponse:
     if not report.is_open:
         messages.error(request, _guardian_refusal(services.ReuniteError("not_open")))
         return _private_headers(redirect("reunite:status", token=token))
+    limit = ratelimit.check(request, STATUS_LIMIT_SCOPE)
+    if not limit.allowed:
+        # Bound without the file: the photo is not decoded for a refused submission.
+        page = _status_page(
+            request, report, add_form=GuardianAddForm(request.POST), limited=limit, status=429
+        )
+        return _private_headers(ratelimit.too_many_headers(page, limit))
     form = GuardianAddForm(request.POST, request.FILES)
     if not form.is_valid():
         return _private_headers(_status_page(request, report, add_form=form, status=400))

@@ -16,6 +16,7 @@ from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
+from showup.api_errors import ERROR_RESPONSES, ObjectId
 from showup.core.models import User
 from showup.visits import selectors, services
 from showup.visits.forms import MAX_VISIT, check_window
@@ -35,8 +36,9 @@ from showup.visits.services import VisitError
 
 router = Router(auth=django_auth, tags=["visits"])
 
-ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-CONFLICT_CODES = {"bad_state", "overlap"}
+# Every operation documents every error answer (showup.api_errors): 400 401 403 404 409 422 429.
+ERRORS: dict[int, Any] = ERROR_RESPONSES
+CONFLICT_CODES = {"bad_state", "overlap", "not_enough_stock"}
 NOT_DATA = {"rules", "windows", "partner_org_id", "requested_officer_id"}
 
 
@@ -202,7 +204,7 @@ def create_request_for_partner(request: HttpRequest, payload: RequestForPartnerI
 @router.get(
     "/requests/{request_id}", response={200: RequestOut, **ERRORS}, summary="Get one visit request"
 )
-def get_request(request: HttpRequest, request_id: int) -> Any:
+def get_request(request: HttpRequest, request_id: ObjectId) -> Any:
     user = _user(request)
     found = _request(user, request_id)
     services.request_viewed(actor=user, requests=[found], where="api.visits.request")
@@ -214,7 +216,7 @@ def get_request(request: HttpRequest, request_id: int) -> Any:
     response={201: VisitOut, **ERRORS},
     summary="Propose a slot (or reschedule an interrupted request)",
 )
-def propose_slot(request: HttpRequest, request_id: int, payload: SlotIn) -> Any:
+def propose_slot(request: HttpRequest, request_id: ObjectId, payload: SlotIn) -> Any:
     """Coordinators only. For an interrupted request the new visit is linked to the
     interrupted one. An overlapping booking for the officer is refused (409); a slot outside
     the officer's shifts needs `allow_outside_shift` (else 422, code outside_shift)."""
@@ -358,7 +360,7 @@ def _act(
     response={200: VisitOut, **ERRORS},
     summary="Accept a proposed slot (partner)",
 )
-def accept_slot(request: HttpRequest, visit_id: int) -> Any:
+def accept_slot(request: HttpRequest, visit_id: ObjectId) -> Any:
     return _act(request, visit_id, "accept")
 
 
@@ -367,7 +369,7 @@ def accept_slot(request: HttpRequest, visit_id: int) -> Any:
     response={200: VisitOut, **ERRORS},
     summary="Decline a proposed slot (partner)",
 )
-def decline_slot(request: HttpRequest, visit_id: int) -> Any:
+def decline_slot(request: HttpRequest, visit_id: ObjectId) -> Any:
     return _act(request, visit_id, "decline")
 
 
@@ -376,7 +378,7 @@ def decline_slot(request: HttpRequest, visit_id: int) -> Any:
     response={200: VisitOut, **ERRORS},
     summary="Withdraw the acceptance of a slot (partner)",
 )
-def withdraw_acceptance(request: HttpRequest, visit_id: int) -> Any:
+def withdraw_acceptance(request: HttpRequest, visit_id: ObjectId) -> Any:
     """Until the visit starts: the visit is proposed again (the officers' time stays held)
     and waits for the partner to accept or decline; the coordinators and officers are told.
     Once started, completed or cancelled: 409 `bad_state`."""
@@ -388,7 +390,7 @@ def withdraw_acceptance(request: HttpRequest, visit_id: int) -> Any:
     response={200: VisitOut, **ERRORS},
     summary="Start a visit (officer)",
 )
-def start_visit(request: HttpRequest, visit_id: int) -> Any:
+def start_visit(request: HttpRequest, visit_id: ObjectId) -> Any:
     return _act(request, visit_id, "start")
 
 
@@ -397,7 +399,7 @@ def start_visit(request: HttpRequest, visit_id: int) -> Any:
     response={200: VisitOut, **ERRORS},
     summary="Called away: interrupt a visit (officer)",
 )
-def interrupt_visit(request: HttpRequest, visit_id: int) -> Any:
+def interrupt_visit(request: HttpRequest, visit_id: ObjectId) -> Any:
     """The request stays open as interrupted; the partner and coordinators are told."""
     return _act(request, visit_id, "interrupt")
 
@@ -407,7 +409,7 @@ def interrupt_visit(request: HttpRequest, visit_id: int) -> Any:
     response={200: VisitOut, **ERRORS},
     summary="Complete a visit (officer)",
 )
-def complete_visit(request: HttpRequest, visit_id: int, payload: CompleteIn) -> Any:
+def complete_visit(request: HttpRequest, visit_id: ObjectId, payload: CompleteIn) -> Any:
     """Record the private note, mementos given (taken from the unit's stock), guests, and the
     guardian's photo consent."""
     return _act(request, visit_id, "complete", payload)
@@ -418,7 +420,7 @@ def complete_visit(request: HttpRequest, visit_id: int, payload: CompleteIn) -> 
     response={200: VisitOut, **ERRORS},
     summary="Record what was given on a visit in progress or interrupted (officer)",
 )
-def record_given(request: HttpRequest, visit_id: int, payload: GivenIn) -> Any:
+def record_given(request: HttpRequest, visit_id: ObjectId, payload: GivenIn) -> Any:
     """Mementos given (taken from the unit's stock) and a short private note, for a visit in
     progress or one the officer was called away from; the next visit shows them as already
     given. Recording again adds to what was recorded."""

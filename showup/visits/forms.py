@@ -9,12 +9,15 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from showup.core.models import PartnerOrganisation, User
+from showup.core.text import TextCheckedForm
+from showup.core.when import schedule_problem
 from showup.visits.models import MementoKind, Place, ReceivedVia, VisitGuest, VisitRequest
 from showup.visits.services import Guest
 
@@ -23,6 +26,21 @@ INPUT_FORMATS = [INPUT_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 WINDOW_ROWS = 3
 GUEST_ROWS = 2
 MAX_VISIT = timedelta(hours=8)
+# The API's limits (showup.visits.schemas) for the fields the model leaves unbounded.
+TEXT_LIMITS = {"note": 2000, "rules_notes": 2000}
+
+
+def limit_text(form: forms.BaseForm) -> None:
+    """The same maximum lengths as the API: a 100,000-character note is refused on the web
+    exactly as it is in the API."""
+    for name, limit in TEXT_LIMITS.items():
+        field = form.fields.get(name)
+        if isinstance(field, forms.CharField) and field.max_length is None:
+            field.max_length = limit
+            field.validators.append(MaxLengthValidator(limit))
+            field.widget.attrs["maxlength"] = str(limit)
+
+
 # A form filled in slowly should not fail because the first window is now a minute old.
 PAST_TOLERANCE = timedelta(minutes=5)
 
@@ -39,6 +57,9 @@ def when_field(label: Any, *, required: bool = True) -> forms.DateTimeField:
 def check_window(start: datetime, end: datetime, *, now: datetime | None = None) -> str | None:
     """The message for an impossible time window, or None. Shared by the forms and the API."""
     now = now or timezone.now()
+    problem = schedule_problem(start, now=now) or schedule_problem(end, now=now)
+    if problem:
+        return str(problem)
     if start < now - PAST_TOLERANCE:
         return str(_("This time is in the past. Choose a time from now on."))
     if end <= start:
@@ -51,10 +72,14 @@ class OfficerChoiceField(forms.ModelChoiceField):
         return str(obj.display_name())
 
 
-class PlaceForm(forms.ModelForm):
+class PlaceForm(TextCheckedForm, forms.ModelForm):
     class Meta:
         model = Place
         fields = ["name", *Place.RULE_FIELDS]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_text(self)
 
     def clean_max_group_size(self) -> int:
         value: int = self.cleaned_data["max_group_size"]
@@ -63,7 +88,7 @@ class PlaceForm(forms.ModelForm):
         return value
 
 
-class RequestForm(forms.ModelForm):
+class RequestForm(TextCheckedForm, forms.ModelForm):
     """The partner's "Request a visit" form, prefilled from their place's rules."""
 
     class Meta:
@@ -87,6 +112,7 @@ class RequestForm(forms.ModelForm):
 
     def __init__(self, *args: Any, officers: list[User] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        limit_text(self)
         field = OfficerChoiceField(
             queryset=User.objects.filter(pk__in=[o.pk for o in officers or []]),
             required=False,
@@ -197,7 +223,7 @@ class RequestForPartnerForm(RequestForm):
         )
 
 
-class GuestFieldsMixin(forms.Form):
+class GuestFieldsMixin(TextCheckedForm, forms.Form):
     def add_guest_fields(self, officers: list[User] | None = None) -> None:
         for i in range(1, GUEST_ROWS + 1):
             self.fields[f"guest_{i}_kind"] = forms.ChoiceField(
@@ -264,7 +290,7 @@ class GuestFieldsMixin(forms.Form):
         return out
 
 
-class MementoFieldsMixin(forms.Form):
+class MementoFieldsMixin(TextCheckedForm, forms.Form):
     def add_memento_fields(self) -> None:
         for kind, label in MementoKind.choices:
             self.fields[f"given_{kind}"] = forms.IntegerField(
@@ -401,12 +427,12 @@ class GivenForm(MementoFieldsMixin):
         return data
 
 
-class StockForm(forms.Form):
+class StockForm(TextCheckedForm, forms.Form):
     kind = forms.ChoiceField(label=_("memento"), choices=MementoKind.choices)
     quantity = forms.IntegerField(label=_("on hand now"), min_value=0, max_value=100000)
 
 
-class ShiftForm(forms.Form):
+class ShiftForm(TextCheckedForm, forms.Form):
     officer = OfficerChoiceField(queryset=User.objects.none(), label=_("officer"))
     start = when_field(_("start"))
     end = when_field(_("end"))

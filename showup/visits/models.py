@@ -18,6 +18,16 @@ from django.utils.translation import gettext_lazy as _
 
 from showup.core.models import Agency, PartnerOrganisation
 
+# No look-alike characters (as reunite's references): a nurse reads it out on the phone.
+REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+
+
+def new_visit_reference() -> str:
+    """A reference that says nothing about how many requests exist or in which agency:
+    V- and eight random characters (25^8, about 1.5e11). Unique in the database."""
+    body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"V-{body[:4]}-{body[4:]}"
+
 
 class VisitRules(models.Model):
     """A place's standing rules for special visitors. A Place keeps them; each request starts
@@ -137,6 +147,7 @@ class VisitRequest(VisitRules):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    reference = models.CharField(max_length=12, unique=True, default=new_visit_reference)
     status = models.CharField(
         max_length=12, choices=Status.choices, default=Status.REQUESTED, db_index=True
     )
@@ -209,10 +220,6 @@ class VisitRequest(VisitRules):
 
     def __str__(self) -> str:
         return self.reference
-
-    @property
-    def reference(self) -> str:
-        return f"V-{self.pk:05d}" if self.pk else "V-new"
 
     @property
     def is_open(self) -> bool:
@@ -372,8 +379,9 @@ class MementoGiven(models.Model):
 
 
 class MementoStock(models.Model):
-    """How many of each memento the unit has on hand. May go below zero: what an officer gave
-    is recorded as given even if the count was wrong, and the coordinator sees a recount is due."""
+    """How many of each memento the unit has on hand. Never below zero (a database
+    constraint): giving more than the count says is refused with "recount the stock"
+    (showup.visits.services._stock_take), so a wrong count is corrected, not hidden."""
 
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memento_stock")
     kind = models.CharField(max_length=20, choices=MementoKind.choices)
@@ -383,7 +391,10 @@ class MementoStock(models.Model):
     class Meta:
         ordering = ["kind"]
         constraints = [
-            models.UniqueConstraint(fields=["agency", "kind"], name="visits_stock_one_per_kind")
+            models.UniqueConstraint(fields=["agency", "kind"], name="visits_stock_one_per_kind"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=0), name="visits_stock_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:

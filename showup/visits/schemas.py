@@ -1,36 +1,48 @@
-"""Typed input and output of the visits API (django-ninja / pydantic)."""
+"""Typed input and output of the visits API (django-ninja / pydantic).
+
+Inputs share the web forms' limits: the same lengths (the model's and the forms' max_length),
+the same character checks (showup.core.text: no control characters, no direction-changing
+characters in names), times with a real UTC offset and a sensible year (showup.core.when),
+ids and counts in range. Outputs accept whatever the database holds, so a listing never
+breaks on an old row.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
+from pydantic import AwareDatetime, field_validator
 
+from showup.api_errors import MAX_ID, CheckedIn, checked_time
+from showup.api_errors import ErrorOut as ErrorOut  # the visits API's error answer
 from showup.visits.models import Visit, VisitRequest
 
 UrgencyCode = Literal["routine", "soon", "urgent"]
 GuestKind = Literal["officer", "k9", "honouree", "other"]
 ReceivedViaCode = Literal["phone", "email", "in_person"]
 MementoCode = Literal["patch", "junior_badge", "toy_badge", "sticker", "other"]
-
-
-class ErrorOut(Schema):
-    code: str = Field(description="Stable error code, e.g. overlap, bad_state, wrong_organisation")
-    detail: str = Field(description="What went wrong, for people")
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class WindowIn(Schema):
+    start: AwareDatetime = Field(description="ISO 8601 with a UTC offset (-12:00 to +14:00)")
+    end: AwareDatetime = Field(description="ISO 8601 with a UTC offset; after `start`")
+
+    _times = field_validator("start", "end")(checked_time)
+
+
+class WindowOut(Schema):
     start: datetime
     end: datetime
 
 
-class WindowOut(WindowIn):
-    pass
-
-
-class RulesIn(Schema):
+class RulesIn(CheckedIn):
     """Leave a field out to keep the place's standing rule."""
+
+    MULTILINE = frozenset({"rules_notes"})
 
     max_group_size: int | None = Field(None, ge=1, le=50)
     min_visitor_age: int | None = Field(None, ge=0, le=99)
@@ -53,8 +65,11 @@ class RulesOut(Schema):
     rules_notes: str
 
 
-class RequestIn(Schema):
-    partner_org_id: int | None = Field(
+class RequestIn(CheckedIn):
+    NAMES = frozenset({"child_first_name", "requested_by"})
+    MULTILINE = frozenset({"note"})
+
+    partner_org_id: Id | None = Field(
         None, description="Optional; always the caller's organisation. Another id is refused."
     )
     child_first_name: str = Field(
@@ -66,7 +81,7 @@ class RequestIn(Schema):
     ward: str = Field("", max_length=120)
     group_size: int = Field(1, description="Visitors wanted; 1 to the place's limit")
     urgency: UrgencyCode = Field("routine", description="How soon; never a medical detail")
-    requested_officer_id: int | None = None
+    requested_officer_id: Id | None = None
     note: str = Field("", max_length=2000, description="Practical notes; no medical details")
     rules: RulesIn | None = Field(None, description="Overrides of the standing rules")
     windows: list[WindowIn] = Field(..., min_length=1, max_length=10)
@@ -75,7 +90,7 @@ class RequestIn(Schema):
 class RequestForPartnerIn(RequestIn):
     """A request the unit files for a partner who phoned, wrote or came in."""
 
-    partner_org_id: int = Field(
+    partner_org_id: Id = Field(
         ..., description="The partner organisation the request is for; one of your agency's"
     )
     requested_by: str = Field(
@@ -87,10 +102,12 @@ class RequestForPartnerIn(RequestIn):
     received_via: ReceivedViaCode = Field(..., description="How the request reached the unit")
 
 
-class GuestIO(Schema):
+class GuestIO(CheckedIn):
+    NAMES = frozenset({"name"})
+
     kind: GuestKind
     name: str = Field(..., min_length=1, max_length=120)
-    officer_id: int | None = Field(
+    officer_id: Id | None = Field(
         None,
         description="For kind 'officer': the agency officer who comes along; their time is "
         "booked too (an overlapping booking is refused, 409 overlap)",
@@ -99,7 +116,25 @@ class GuestIO(Schema):
 
 class MementoIO(Schema):
     kind: MementoCode
-    quantity: int = Field(..., ge=1, le=50)
+    quantity: int = Field(..., ge=1, le=50, description="1 to 50 at a time, from the stock")
+
+
+class MementoOut(Schema):
+    kind: str
+    quantity: int = Field(description="All recorded for the visit so far")
+
+
+class GuestOut(Schema):
+    kind: str
+    name: str
+    officer_id: int | None
+
+
+def _one_row_per_kind(mementos: list[MementoIO]) -> list[MementoIO]:
+    kinds = [m.kind for m in mementos]
+    if len(set(kinds)) != len(kinds):
+        raise ValueError(_("Each memento once, with its quantity; this list names one twice."))
+    return mementos
 
 
 class VisitOut(Schema):
@@ -115,8 +150,8 @@ class VisitOut(Schema):
     interrupted_at: datetime | None
     interrupt_reason: str
     completed_at: datetime | None
-    guests: list[GuestIO]
-    mementos: list[MementoIO]
+    guests: list[GuestOut]
+    mementos: list[MementoOut]
     photo_consent: bool
     can_feed_story: bool
 
@@ -136,13 +171,10 @@ class VisitOut(Schema):
             interrupt_reason=visit.interrupt_reason,
             completed_at=visit.completed_at,
             guests=[
-                GuestIO(kind=g.kind, name=g.name, officer_id=g.officer_id)  # type: ignore[arg-type]
+                GuestOut(kind=g.kind, name=g.name, officer_id=g.officer_id)
                 for g in visit.guests.all()
             ],
-            mementos=[
-                MementoIO(kind=m.kind, quantity=m.quantity)  # type: ignore[arg-type]
-                for m in visit.mementos.all()
-            ],
+            mementos=[MementoOut(kind=m.kind, quantity=m.quantity) for m in visit.mementos.all()],
             photo_consent=visit.photo_consent,
             can_feed_story=visit.can_feed_story,
         )
@@ -201,23 +233,37 @@ class RequestOut(Schema):
 
 
 class SlotIn(Schema):
-    officer_id: int
-    start: datetime
-    end: datetime
+    officer_id: Id
+    start: AwareDatetime = Field(description="ISO 8601 with a UTC offset (-12:00 to +14:00)")
+    end: AwareDatetime = Field(description="ISO 8601 with a UTC offset; after `start`")
     guests: list[GuestIO] = Field(default_factory=list, max_length=5)
     allow_outside_shift: bool = Field(
         False, description="Book even if the officer is not on shift for the whole slot"
     )
 
+    _times = field_validator("start", "end")(checked_time)
 
-class CompleteIn(Schema):
+
+class CompleteIn(CheckedIn):
+    MULTILINE = frozenset({"note"})
+
     note: str = Field("", max_length=2000, description="Private note for the unit")
-    mementos: list[MementoIO] = Field(default_factory=list)
+    mementos: list[MementoIO] = Field(
+        default_factory=list, max_length=5, description="Each kind once"
+    )
     guests: list[GuestIO] = Field(default_factory=list, max_length=5)
     photo_consent: bool = False
     can_feed_story: bool = False
 
+    _kinds = field_validator("mementos")(_one_row_per_kind)
 
-class GivenIn(Schema):
+
+class GivenIn(CheckedIn):
+    MULTILINE = frozenset({"note"})
+
     note: str = Field("", max_length=500, description="Short private note for the unit")
-    mementos: list[MementoIO] = Field(default_factory=list)
+    mementos: list[MementoIO] = Field(
+        default_factory=list, max_length=5, description="Each kind once"
+    )
+
+    _kinds = field_validator("mementos")(_one_row_per_kind)

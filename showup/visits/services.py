@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from showup.core.audit import audit
 from showup.core.models import Agency, PartnerOrganisation, Role, User
+from showup.core.when import schedule_problem
 from showup.visits import notify, selectors
 from showup.visits.models import (
     FeedToken,
@@ -272,7 +273,9 @@ def request_cancel(*, request: VisitRequest, actor: User, reason: str = "") -> V
     request.status = Status.CANCELLED
     request.closed_at = now
     request.save(update_fields=["status", "closed_at"])
-    audit("visits.request.cancelled", actor=actor, obj=request, reason=reason[:200])
+    # The reason is free text that may name a child: only whether one was given is audited
+    # (the audit log outlives the request's retention period).
+    audit("visits.request.cancelled", actor=actor, obj=request, has_reason=bool(reason.strip()))
     return request
 
 
@@ -489,7 +492,14 @@ def visit_interrupt(
     visit.interrupt_reason = reason[:120]
     visit.save(update_fields=["status", "interrupted_at", "interrupt_reason"])
     VisitRequest.objects.filter(pk=visit.request_id).update(status=Status.INTERRUPTED)
-    audit("visits.visit.interrupted", actor=actor, obj=visit, reason=visit.interrupt_reason)
+    # The reason stays on the visit (free text, purged with it); the log keeps a code.
+    audit(
+        "visits.visit.interrupted",
+        actor=actor,
+        obj=visit,
+        called_away=visit.interrupt_reason == CALLED_AWAY,
+        has_reason=bool(visit.interrupt_reason),
+    )
     notify.visit_interrupted(visit)
     return visit
 
@@ -661,19 +671,47 @@ def visit_record_given(
     return visit
 
 
+# What one call may record for one kind (a form row, an API item), and for one visit in all.
+MAX_GIVEN_AT_ONCE = 50
+MAX_GIVEN_PER_VISIT = 500
+MAX_STOCK = 100_000  # the stock form's limit
+
+
+def check_mementos(mementos: Mapping[str, int] | None) -> dict[str, int]:
+    """What was given, kind by kind, once each quantity is a whole number from 0 to
+    MAX_GIVEN_AT_ONCE and each kind is one the unit stocks. Zeroes are dropped."""
+    given: dict[str, int] = {}
+    for kind, qty in (mementos or {}).items():
+        if kind not in MementoKind.values:
+            raise VisitError("bad_kind", _("Unknown memento."))
+        if isinstance(qty, bool) or not isinstance(qty, int) or not 0 <= qty <= MAX_GIVEN_AT_ONCE:
+            raise VisitError(
+                "bad_quantity",
+                _("Give a number from 0 to %(n)s for each memento.") % {"n": MAX_GIVEN_AT_ONCE},
+            )
+        if qty:
+            given[kind] = qty
+    return given
+
+
 def _give(visit: Visit, mementos: Mapping[str, int] | None) -> dict[str, int]:
     """Record mementos given on a visit (one row per kind, added to) and take them from the
-    agency's stock. Returns what was given."""
-    given = {kind: qty for kind, qty in (mementos or {}).items() if qty}
-    for kind, qty in given.items():
-        if kind not in MementoKind.values or qty < 0:
-            raise VisitError("bad_kind", _("Unknown memento."))
-        row, created = MementoGiven.objects.get_or_create(
-            visit=visit, kind=kind, defaults={"quantity": qty}
+    agency's stock, which never goes below zero: what is not in stock cannot have been given,
+    so the count is wrong and the coordinator recounts. Returns what was given. Runs inside
+    the caller's transaction: a refusal saves none of it."""
+    given = check_mementos(mementos)
+    for kind, qty in sorted(given.items()):  # one lock order for every caller
+        row, _created = MementoGiven.objects.select_for_update().get_or_create(
+            visit=visit, kind=kind, defaults={"quantity": 0}
         )
-        if not created:
-            MementoGiven.objects.filter(pk=row.pk).update(quantity=F("quantity") + qty)
+        if row.quantity + qty > MAX_GIVEN_PER_VISIT:
+            raise VisitError(
+                "too_many_given",
+                _("At most %(n)s of one memento can be recorded for one visit.")
+                % {"n": MAX_GIVEN_PER_VISIT},
+            )
         _stock_take(agency_id=visit.request.agency_id, kind=kind, quantity=qty)
+        MementoGiven.objects.filter(pk=row.pk).update(quantity=F("quantity") + qty)
     return given
 
 
@@ -684,7 +722,13 @@ def _stock_take(*, agency_id: int, kind: str, quantity: int) -> None:
     row, _created = MementoStock.objects.select_for_update().get_or_create(
         agency_id=agency_id, kind=kind
     )
-    # F() so two completions at once both count; the count may go below zero (see the model).
+    if row.quantity < quantity:
+        raise VisitError(
+            "not_enough_stock",
+            _("Not enough %(kind)s in stock (%(n)s left); recount the stock.")
+            % {"kind": MementoKind(kind).label.lower(), "n": row.quantity},
+        )
+    # The row is locked: the check above and this update cannot interleave with another's.
     MementoStock.objects.filter(pk=row.pk).update(quantity=F("quantity") - quantity)
 
 
@@ -693,6 +737,10 @@ def stock_set(*, agency: Agency, kind: str, quantity: int, actor: User) -> Memen
     """The coordinator records a count (a delivery arrived, or a recount)."""
     if kind not in MementoKind.values:
         raise VisitError("bad_kind", _("Unknown memento."))
+    if not 0 <= quantity <= MAX_STOCK:
+        raise VisitError(
+            "bad_quantity", _("Give a count from 0 to %(n)s.") % {"n": f"{MAX_STOCK:,}"}
+        )
     row, _created = MementoStock.objects.select_for_update().get_or_create(agency=agency, kind=kind)
     before = row.quantity
     row.quantity = quantity
@@ -711,6 +759,9 @@ def stock_set(*, agency: Agency, kind: str, quantity: int, actor: User) -> Memen
 
 @transaction.atomic
 def shift_add(*, officer: User, start: datetime, end: datetime, actor: User) -> Shift:
+    problem = schedule_problem(start) or schedule_problem(end)
+    if problem:
+        raise VisitError("bad_time", str(problem))
     if end <= start:
         raise VisitError("end_before_start", _("A shift must end after it starts."))
     if end - start > timedelta(hours=16):

@@ -28,7 +28,11 @@ def ada(make_user: Any, agency: Any) -> User:
 
 @pytest.fixture
 def root(db: Any) -> User:
-    return User.objects.create_superuser("root", "root@example.org", "x-root-password-9")
+    from conftest import give_second_factor
+
+    user = User.objects.create_superuser("root", "root@example.org", "x-root-password-9")
+    give_second_factor(user)  # the operator's superuser needs a second factor too
+    return user
 
 
 @pytest.fixture

@@ -48,12 +48,12 @@ def test_a_mistyped_status_link_gets_a_styled_404_in_the_visitors_language(clien
 
 
 def test_the_404_is_in_spanish(client: Any) -> None:
-    html = _html(client.get("/status/xxxx/", HTTP_ACCEPT_LANGUAGE="es"))
+    html = _html(client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="es"))
     assert "No encontramos esta página" in html
 
 
 def test_the_404_in_english_says_what_to_do(client: Any) -> None:
-    response = client.get("/status/xxxx/", HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="en")
     html = _html(response)
     assert '<html lang="en">' in html
     assert "We could not find this page" in html

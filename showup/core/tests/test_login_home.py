@@ -7,17 +7,22 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from conftest import PASSWORD
+from conftest import PASSWORD, TOTP_SECRET
+from showup.core.accounts import totp_code
 
 pytestmark = pytest.mark.django_db
 
 
 def _log_in(client: Any, username: str, next_url: str | None = None) -> Any:
-    data = {"username": username, "password": PASSWORD}
+    data = {"login": username, "password": PASSWORD}
     if next_url is not None:
         data["next"] = next_url
     response = client.post(reverse("login"), data)
     assert response.status_code == 302, response.content[:300]
+    if response["Location"].startswith(reverse("mfa_authenticate")):
+        # Coordinators and admins confirm with their second factor (conftest.TOTP_SECRET).
+        response = client.post(response["Location"], {"code": totp_code(TOTP_SECRET)})
+        assert response.status_code == 302, response.content[:300]
     return response
 
 

@@ -103,10 +103,6 @@ def test_thirty_open_reports_fit_a_laptop_screen(
 
 
 def _login(page: Any, live_server: Any, user: Any) -> None:
-    from conftest import PASSWORD
+    from showup.e2e.conftest import log_in
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    log_in(page, live_server.url, user)  # with the second factor a coordinator needs

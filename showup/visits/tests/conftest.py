@@ -139,6 +139,8 @@ def completed(
         request=r, officer=officer, start=at(3, 9), end=at(3, 10), actor=coordinator
     )
     services.slot_accept(visit=v, actor=other_partner)
+    # The stock never goes below zero: the unit has patches to give.
+    services.stock_set(agency=r.agency, kind="patch", quantity=5, actor=coordinator)
     return services.visit_complete(
         visit=v, actor=officer, note="Loved the siren.", mementos={"patch": 1}
     )

@@ -20,8 +20,9 @@ FMT = "%Y-%m-%dT%H:%M"
 ROLES = ["anon", "officer", "officer2", "coordinator", "partner_own", "partner_other", "outsider"]
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def stocked(agency: Any) -> None:
+    """The unit has mementos to give (the stock never goes below zero)."""
     MementoStock.objects.create(agency=agency, kind="patch", quantity=10)
     MementoStock.objects.create(agency=agency, kind="toy_badge", quantity=5)
 

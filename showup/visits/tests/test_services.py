@@ -62,6 +62,8 @@ def test_it_walks_a_visit_through_its_whole_life(
     shifts: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
+    services.stock_set(agency=officer.agency, kind="patch", quantity=5, actor=coordinator)
+    services.stock_set(agency=officer.agency, kind="toy_badge", quantity=5, actor=coordinator)
     v = services.slot_propose(
         request=visit_request, officer=officer, start=at(1, 10), end=at(1, 11), actor=coordinator
     )
@@ -235,10 +237,24 @@ def test_giving_mementos_takes_them_from_the_stock(
     scheduled: Any, officer: Any, agency: Any, coordinator: Any
 ) -> None:
     services.stock_set(agency=agency, kind="patch", quantity=10, actor=coordinator)
+    services.stock_set(agency=agency, kind="sticker", quantity=3, actor=coordinator)
     services.visit_complete(visit=scheduled, actor=officer, mementos={"patch": 2, "sticker": 3})
     stock = dict(MementoStock.objects.filter(agency=agency).values_list("kind", "quantity"))
-    assert stock == {"patch": 8, "sticker": -3}  # never counted: a recount is due
+    assert stock == {"patch": 8, "sticker": 0}
     assert "visits.stock.set" in actions()
+
+
+def test_giving_more_than_the_stock_is_refused_and_saves_nothing(
+    scheduled: Any, officer: Any, agency: Any, coordinator: Any
+) -> None:
+    services.stock_set(agency=agency, kind="patch", quantity=10, actor=coordinator)
+    with pytest.raises(VisitError) as err:
+        services.visit_complete(visit=scheduled, actor=officer, mementos={"patch": 2, "sticker": 1})
+    assert err.value.code == "not_enough_stock"
+    assert "recount" in err.value.message and "(0 left)" in err.value.message
+    scheduled.refresh_from_db()
+    assert scheduled.status == "scheduled"  # the whole completion was rolled back
+    assert MementoStock.objects.get(agency=agency, kind="patch").quantity == 10
 
 
 def test_photo_consent_respects_the_place_rules(scheduled: Any, officer: Any) -> None:

@@ -1,9 +1,11 @@
 """`showup run_scheduler`: the periodic jobs, in one long-running process.
 
 Production runs one of these beside the web and `showup db_worker` processes (or, instead,
-a cron line such as `17 * * * * showup purge_expired`). Every interval it enqueues the retention
-purge task; with the ImmediateBackend the purge runs right here, with django_tasks_db's
-DatabaseBackend the worker runs it. Running two schedulers by mistake is harmless: the purge is
+cron lines such as `17 * * * * showup purge_expired` and `5 3 * * * showup verify_audit
+--record`). Every interval it enqueues the retention purge task, and once a day (at start, then
+every SHOWUP_AUDIT_CHECK_INTERVAL seconds, default 86400) the audit log check; with the
+ImmediateBackend they run right here, with django_tasks_db's DatabaseBackend the worker runs
+them. Running two schedulers by mistake is harmless: the purge is
 idempotent and each report is purged in its own locked transaction.
 """
 
@@ -16,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from showup.core.tasks import purge_expired_data
+from showup.core.tasks import purge_expired_data, verify_audit_chain
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +39,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--once", action="store_true", help="Run the jobs once and exit.")
 
+    # When the audit log was last checked (time.monotonic()); None: not yet in this process.
+    audit_checked_at: float | None = None
+
     def handle(self, *args: Any, **options: Any) -> None:
         interval: float = options["interval"]
         if interval <= 0:
@@ -53,6 +58,34 @@ class Command(BaseCommand):
             self.stdout.write("Scheduler stopped.")
 
     def run_jobs(self) -> None:
+        self.run_purge()
+        self.run_audit_check()
+
+    def run_audit_check(self) -> None:
+        every = float(getattr(settings, "AUDIT_CHECK_INTERVAL_SECONDS", 86400))
+        now = time.monotonic()
+        if self.audit_checked_at is not None and now - self.audit_checked_at < every:
+            return
+        self.audit_checked_at = now
+        try:
+            result = verify_audit_chain.enqueue()
+        except Exception:
+            logger.exception("could not enqueue the audit log check")
+            self.stderr.write("Could not enqueue the audit log check; will retry next interval.")
+            self.audit_checked_at = None
+            return
+        if not result.is_finished:
+            self.stdout.write(f"Audit log check enqueued ({result.id}).")
+        elif result.errors:
+            logger.error("the audit log check failed: %s", result.errors[0].exception_class_path)
+            self.stderr.write(f"Audit log check failed: {result.errors[0].exception_class_path}")
+        elif result.return_value["ok"]:
+            self.stdout.write(f"Audit log intact: {result.return_value['count']} entries.")
+        else:
+            # run_check already logged each problem at ERROR and notified the operators.
+            self.stderr.write(f"Audit log BROKEN: {result.return_value['problems'][0]}")
+
+    def run_purge(self) -> None:
         # One failed run (database briefly away) must not end the loop.
         try:
             result = purge_expired_data.enqueue()

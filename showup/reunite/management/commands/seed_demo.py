@@ -10,10 +10,12 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
+from allauth.mfa.totp.internal.auth import TOTP
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from showup.core.accounts import DEMO_TOTP_SECRET, mfa_required
 from showup.core.models import Agency, PartnerOrganisation, Role, User
 from showup.reunite import services
 from showup.reunite.models import Candidate, Report
@@ -21,6 +23,8 @@ from showup.reunite.models import Candidate, Report
 DEMO_PASSWORD = "showup-demo"
 # A town centre for the demo; the reports scatter within a few km of it.
 CENTRE = (34.0736, -118.2400)
+
+OPERATOR_USERNAME = "operator"
 
 ACCOUNTS: list[tuple[str, str, str, str, str]] = [
     # username, role, first, last, organisation key ("" = the agency)
@@ -123,9 +127,26 @@ class Command(BaseCommand):
                 first_name=first,
                 last_name=last,
                 email=f"{username}@example.org",
+                # The agency's admin uses the administration for their agency only: staff,
+                # never a superuser (showup.core.admin scopes them).
                 is_staff=role == Role.ADMIN,
-                is_superuser=role == Role.ADMIN,
             )
+            if mfa_required(users[username]):
+                # A second factor, as in production; its fixed demo secret lets the home page
+                # show the current code (demo mode only).
+                TOTP.activate(users[username], DEMO_TOTP_SECRET)
+        # The platform operator: a superuser of no agency, separate from the agency's admin,
+        # whose every view and change in the administration is audited (docs/onboarding.md).
+        operator = User.objects.create_superuser(
+            username=OPERATOR_USERNAME,
+            password=DEMO_PASSWORD,
+            email="operator@example.org",
+            role=Role.ADMIN,
+            first_name="Platform",
+            last_name="Operator",
+        )
+        if mfa_required(operator):
+            TOTP.activate(operator, DEMO_TOTP_SECRET)
         return agency, users
 
     def _parking_lot(self, agency: Agency, users: dict[str, User], now: datetime) -> None:

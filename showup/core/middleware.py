@@ -1,0 +1,45 @@
+"""Response headers that keep a child's details out of browser and proxy caches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase
+
+NO_STORE = "private, no-store"
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+def may_be_cached(request: HttpRequest) -> bool:
+    """Only an anonymous visitor's GET of a page listed in SHOWUP_CACHEABLE_PATHS (the public
+    home page) or of a static file may be cached. Everything else may carry a child's details:
+    every answer to a logged-in user, every /status/ page and /api/ answer, every photo, every
+    answer to a form (a re-shown form holds what the guardian typed), every error page. The
+    rule is an allow-list, so a new page is private until someone decides otherwise."""
+    if request.method not in SAFE_METHODS:
+        return False
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return False
+    path = request.path_info
+    static_url = "/" + str(settings.STATIC_URL).lstrip("/")
+    return path.startswith(static_url) or path in settings.SHOWUP_CACHEABLE_PATHS
+
+
+class NoStoreMiddleware:
+    """Cache-Control: private, no-store on every response that may carry a child's details."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if may_be_cached(request):
+            return response
+        if "no-store" not in response.get("Cache-Control", ""):
+            # Replaces, not merges: a max-age or public set by a view must not survive.
+            response["Cache-Control"] = NO_STORE
+            if "Expires" in response:
+                del response["Expires"]
+        return response
