@@ -168,6 +168,11 @@ def section(out: Path) -> tuple[str, dict[str, Any]]:
         return "met" if ok else "**missed**"
 
     today = datetime.date.today().isoformat()
+
+    def n(kind: str) -> int:
+        """How many users of a kind locust runs (weights shared out, as locust does)."""
+        return round(meta["users"] * USERS[kind] / sum(USERS.values()))
+
     lines = [
         HEADING,
         "",
@@ -178,18 +183,18 @@ def section(out: Path) -> tuple[str, dict[str, Any]]:
         f"{meta['officers']} officer and {meta['coordinators']} coordinator accounts and "
         f"{meta['open_seeded']} open reports to start with. Locust command:",
         "",
-        f"    {meta['locust']}",
+        "    " + re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", meta["locust"]),
         "",
         f"The users (bench/loadtest/locustfile.py, pacing in bench/loadtest/loadgen.py), "
-        f"{meta['users']} at once: {USERS['guardian']}% guardians (each time a new visitor: "
+        f"{meta['users']} at once: {n('guardian')} guardians (each time a new visitor: "
         f"the form page, {_span(PACE['guardian_typing'])} of typing, the multipart POST with "
         "the CSRF token and the hidden idempotency key, the status page; one in five with a "
-        f"1280×960 photo), {USERS['officer']}% officers (seeded sessions: the found form the "
+        f"1280×960 photo), {n('officer')} officers (seeded sessions: the found form the "
         f"same way with {_span(PACE['officer_typing'])} of typing, then the report page; now "
         f"and then *My reports*), each pausing {_span(PACE['between_actions'])} before the "
-        f"next report; {USERS['coordinator']}% coordinators (the board, its live poll every "
+        f"next report; {n('coordinator')} coordinators (the board, its live poll every "
         f"{PACE['board_poll']:.0f} s with the rows shown, a reload every 15 polls) and "
-        f"{USERS['api']}% API clients (officer sessions: `POST /api/reunite/reports` with "
+        f"{n('api')} API clients (officer sessions: `POST /api/reunite/reports` with "
         f"`Idempotency-Key`, and the list, {_span(PACE['api_between'])} apart). People take a "
         "minute or two for a form: this is a storm's worth of reports at once. One submission "
         "in twenty is double-tapped (a second identical POST while the first is in flight) "

@@ -215,6 +215,9 @@ def _exempt_prefixes() -> tuple[str, ...]:
     return (*paths, static, "/i18n/")
 
 
+MFA_SEEN_KEY = "showup_mfa_seen"
+
+
 class MFARequiredMiddleware:
     """Coordinators and admins (SHOWUP_MFA_REQUIRED_ROLES) set up a second factor before
     anything else: every other page sends them to the setup page; the API answers 403."""
@@ -229,10 +232,21 @@ class MFARequiredMiddleware:
             and user.is_authenticated
             and not request.path.startswith(_exempt_prefixes())
             and mfa_required(user)
-            and not has_second_factor(user)
+            and not self._has_second_factor(request, user)
         ):
             return self._to_setup(request)
         return self.get_response(request)
+
+    @staticmethod
+    def _has_second_factor(request: HttpRequest, user: User) -> bool:
+        # Remembered in the session once seen: a required role can never remove its last
+        # factor (MFAAdapter), and the board's live poll stays at its few queries.
+        if request.session.get(MFA_SEEN_KEY) == user.pk:
+            return True
+        if not has_second_factor(user):
+            return False
+        request.session[MFA_SEEN_KEY] = user.pk
+        return True
 
     def _to_setup(self, request: HttpRequest) -> HttpResponse:
         text = gettext(

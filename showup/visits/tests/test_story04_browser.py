@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from showup.visits.models import Visit, VisitRequest
+from showup.visits import services
+from showup.visits.models import MementoKind, Visit, VisitRequest
 
 from .conftest import at
 
@@ -57,6 +58,9 @@ def test_story_04_hospital_hero_visit(
 ) -> None:
     url = live_server.url
     page.set_default_timeout(8000)
+    # The unit's cupboard: what the officer gives is taken from a counted stock.
+    for kind in (MementoKind.PATCH, MementoKind.TOY_BADGE):
+        services.stock_set(agency=coordinator.agency, kind=kind, quantity=20, actor=coordinator)
 
     def as_user(user: Any) -> None:
         page.context.clear_cookies()
