@@ -7,7 +7,8 @@ default ImmediateBackend the task runs inline, in production django_tasks_db's D
 hands it to `showup db_worker`.
 
 The fan-out asks the kind for its deliveries (channel, recipient, role), writes the in-app
-notices at once and enqueues one `deliver` task per email or SMS. Tasks carry only the kind's
+notices at once (all of one fan-out in one transaction, with one audit entry) and enqueues one
+`deliver` task per email or SMS. Tasks carry only the kind's
 name, primary keys, roles and codes, never an address: the kind reads the address from the
 database inside the worker, so the task queue holds no personal data.
 
@@ -17,8 +18,12 @@ kind's business, language included.
 
 A delivery that fails is logged and audited ("core.notification.failed", with the error's class
 only: provider messages can quote the address) and never undoes anything; the kind may offer a
-fallback (a guardian's SMS refused, so an email). Each delivery that succeeds is audited
-("core.notification.sent", with the channel and the recipient's role, never the address).
+fallback (a guardian's SMS refused, so an email). Each email or SMS that goes out is audited
+("core.notification.sent", with the channel and the recipient's role, never the address), after
+the send and in a short transaction of its own, so no provider call holds the audit chain's
+lock. A fan-out's in-app notices are audited together: one "core.notification.sent" entry with
+channel "app", their count and the recipients' user ids by role (a storm's report alerts fifty
+officers: one commit and one turn of the chain's lock instead of fifty).
 """
 
 from __future__ import annotations
@@ -152,10 +157,10 @@ def fan_out(kind_name: str, pk: int, params: Mapping[str, Any]) -> None:
     except LookupError:
         logger.error("notification %s for %s dropped: no such kind is registered", kind_name, pk)
         return
-    for delivery in kind.deliveries(pk, params):
-        if delivery.channel == Channel.APP:
-            _write_notice(kind, pk, delivery, params)
-        else:
+    deliveries = kind.deliveries(pk, params)
+    _write_notices(kind, pk, [d for d in deliveries if d.channel == Channel.APP], params)
+    for delivery in deliveries:
+        if delivery.channel != Channel.APP:
             _enqueue_delivery(kind_name, pk, delivery, params)
 
 
@@ -175,35 +180,70 @@ def _enqueue_delivery(
         )
 
 
-def _user(recipient: str) -> User | None:
+def _user_pk(recipient: str) -> int | None:
     if not recipient.startswith(USER_PREFIX):
         return None
     try:
-        return User.objects.filter(
-            pk=int(recipient.removeprefix(USER_PREFIX)), is_active=True
-        ).first()
+        return int(recipient.removeprefix(USER_PREFIX))
     except ValueError:
         return None
 
 
-def _write_notice(
-    kind: NotificationKind, pk: int, delivery: Delivery, params: Mapping[str, Any]
+def _user(recipient: str) -> User | None:
+    user_pk = _user_pk(recipient)
+    if user_pk is None:
+        return None
+    return User.objects.filter(pk=user_pk, is_active=True).first()
+
+
+def _write_notices(
+    kind: NotificationKind, pk: int, deliveries: list[Delivery], params: Mapping[str, Any]
 ) -> None:
-    user = _user(delivery.recipient)
-    if user is None:
-        logger.warning("%s: in-app notice for %s skipped", kind.name, delivery.recipient)
+    """All in-app notices of one fan-out: rendered one by one (each in its reader's language),
+    written in one transaction with one audit entry (the recipients' ids by role)."""
+    if not deliveries:
         return
-    try:
-        with translation.override(language_of(user)):
-            message = kind.render(pk, delivery, params, user)
+    wanted = {_user_pk(d.recipient) for d in deliveries} - {None}
+    users = {u.pk: u for u in User.objects.filter(pk__in=wanted, is_active=True)}
+    notices: list[Notice] = []
+    recipients: dict[str, list[int]] = {}
+    for delivery in deliveries:
+        user = users.get(_user_pk(delivery.recipient) or 0)
+        if user is None:
+            logger.warning("%s: in-app notice for %s skipped", kind.name, delivery.recipient)
+            continue
+        try:
+            with translation.override(language_of(user)):
+                message = kind.render(pk, delivery, params, user)
+        except Exception as exc:
+            logger.exception("could not render an in-app notice")
+            _audit_failed(kind.name, pk, params, channel=Channel.APP, role=delivery.role, error=exc)
+            continue
         if message is None:
-            return
+            continue
+        notices.append(Notice(user=user, text=message.body[:300], url=message.url[:300]))
+        recipients.setdefault(delivery.role, []).append(user.pk)
+    if not notices:
+        return
+    roles = "+".join(sorted(recipients))
+    try:
+        agency_id = kind.agency_id(pk)  # read before the chain's lock is taken
         with transaction.atomic():
-            Notice.objects.create(user=user, text=message.body[:300], url=message.url[:300])
-            _audit_sent(kind, pk, params, Channel.APP, delivery.role, user=user.pk)
+            Notice.objects.bulk_create(notices)
+            audit(
+                "core.notification.sent",
+                actor=None,
+                actor_label="system",
+                agency_id=agency_id,
+                **_audit_data(kind.name, kind.subject_key, pk, params, Channel.APP),
+                count=len(notices),
+                recipients={role: sorted(pks) for role, pks in recipients.items()},
+            )
     except Exception as exc:
-        logger.exception("could not write an in-app notice")
-        _audit_failed(kind.name, pk, params, channel=Channel.APP, role=delivery.role, error=exc)
+        logger.exception("could not write %s in-app notices", len(notices))
+        _audit_failed(
+            kind.name, pk, params, channel=Channel.APP, role=roles, error=exc, count=len(notices)
+        )
 
 
 # --- one delivery (runs as a task) ------------------------------------------------------------
@@ -285,6 +325,12 @@ def _subject(kind_name: str, pk: int) -> tuple[str, int | None]:
         return kind.subject_key, None
 
 
+def _audit_data(
+    kind_name: str, subject_key: str, pk: int, params: Mapping[str, Any], channel: str
+) -> dict[str, Any]:
+    return {"event": kind_name, subject_key: pk, **params, "channel": str(channel)}
+
+
 def _audit_sent(
     kind: NotificationKind,
     pk: int,
@@ -293,20 +339,17 @@ def _audit_sent(
     role: str,
     **extra: Any,
 ) -> None:
-    data: dict[str, Any] = {
-        "event": kind.name,
-        kind.subject_key: pk,
-        **params,
-        "channel": str(channel),
-        "role": role,
-        **extra,
-    }
+    """One email or SMS that went out. Called after the send: the provider's call is over
+    before the chain's lock is taken, and the entry's transaction is this insert alone."""
+    agency_id = kind.agency_id(pk)  # read before the chain's lock is taken
     audit(
         "core.notification.sent",
         actor=None,
         actor_label="system",
-        agency_id=kind.agency_id(pk),
-        **data,
+        agency_id=agency_id,
+        **_audit_data(kind.name, kind.subject_key, pk, params, channel),
+        role=role,
+        **extra,
     )
 
 
@@ -318,17 +361,16 @@ def _audit_failed(
     channel: str,
     role: str,
     error: BaseException,
+    **extra: Any,
 ) -> None:
     try:
         subject_key, agency_id = _subject(kind_name, pk)
         data: dict[str, Any] = {
-            "event": kind_name,
-            subject_key: pk,
-            **params,
-            "channel": str(channel),
+            **_audit_data(kind_name, subject_key, pk, params, channel),
             "role": role,
             # The class only: provider messages and SMTP errors can quote the address.
             "error": type(error).__name__,
+            **extra,
         }
         audit(
             "core.notification.failed",

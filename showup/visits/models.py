@@ -198,6 +198,9 @@ class VisitRequest(VisitRules):
         blank=True,
         help_text=_("Practical notes only. Please do not include any medical details."),
     )
+    # Why it was cancelled, as the partner or coordinator wrote it: kept on the request (never in
+    # the audit log, which outlives it) and cleared by the retention purge with the rest.
+    cancel_reason = models.CharField(_("why it was cancelled"), max_length=200, blank=True)
     # Set only when the unit filed the request for the partner (created_by is then the
     # coordinator): who at the partner asked, and how the unit heard.
     requested_by = models.CharField(

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from showup.core.audit import audit
 from showup.core.models import Agency, PartnerOrganisation, Role, User
+from showup.core.text import text_problem
 from showup.core.when import schedule_problem
 from showup.visits import notify, selectors
 from showup.visits.models import (
@@ -268,11 +269,15 @@ def request_cancel(*, request: VisitRequest, actor: User, reason: str = "") -> V
     request = _lock_request(request)
     if not request.is_open:
         raise VisitError("bad_state", _("This request is already closed."))
+    problem = text_problem(reason)
+    if problem or len(reason.strip()) > 200:
+        raise VisitError("bad_reason", problem or _("Please keep the reason under 200 characters."))
     now = timezone.now()
     request.visits.filter(status__in=Visit.BOOKED_STATUSES).update(status=VStatus.CANCELLED)
     request.status = Status.CANCELLED
     request.closed_at = now
-    request.save(update_fields=["status", "closed_at"])
+    request.cancel_reason = reason.strip()
+    request.save(update_fields=["status", "closed_at", "cancel_reason"])
     # The reason is free text that may name a child: only whether one was given is audited
     # (the audit log outlives the request's retention period).
     audit("visits.request.cancelled", actor=actor, obj=request, has_reason=bool(reason.strip()))
@@ -822,6 +827,7 @@ def purge_expired_visits(now: datetime | None = None) -> int:
                 request.ward = ""
                 request.note = ""
                 request.requested_by = ""
+                request.cancel_reason = ""
                 request.purged_at = now
                 request.save(
                     update_fields=[
@@ -831,6 +837,7 @@ def purge_expired_visits(now: datetime | None = None) -> int:
                         "ward",
                         "note",
                         "requested_by",
+                        "cancel_reason",
                         "purged_at",
                     ]
                 )

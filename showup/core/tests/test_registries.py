@@ -94,12 +94,15 @@ def test_each_staff_member_reads_notices_and_emails_in_their_language(
     assert by_address["olivia@example.org"].subject == "Agente"
     assert by_address["oscar@example.org"].subject == "Officer"
     sent = AuditEntry.objects.filter(action="core.notification.sent")
+    # Both in-app notices in one entry (one transaction); each email in its own.
     assert sorted((e.data["channel"], e.data["thing"]) for e in sent) == [
-        ("app", 7),
         ("app", 7),
         ("email", 7),
         ("email", 7),
     ]
+    [in_app] = [e for e in sent if e.data["channel"] == "app"]
+    assert in_app.data["count"] == 2
+    assert sorted(sum(in_app.data["recipients"].values(), [])) == sorted([officer.pk, officer2.pk])
     assert all(e.agency_id == officer.agency_id for e in sent)
 
 

@@ -126,10 +126,16 @@ def test_it_audits_each_delivery_without_personal_data(
 ) -> None:
     confirm(login(coordinator), candidate, django_capture_on_commit_callbacks)
     sent = audits("core.notification.sent")
-    channels = sorted((e.data["channel"], e.data["role"]) for e in sent)
+    # The in-app notices of one fan-out: one entry, the recipients' ids by role.
+    [in_app] = [e for e in sent if e.data["channel"] == "app"]
+    assert in_app.data["count"] == 2
+    assert in_app.data["recipients"] == {
+        "coordinator": [coordinator.pk],
+        "holding_officer": [candidate.found.filed_by_id],
+    }
+    # Each email and text: its own entry, after the send.
+    channels = sorted((e.data["channel"], e.data["role"]) for e in sent if e is not in_app)
     assert channels == [
-        ("app", "coordinator"),
-        ("app", "holding_officer"),
         ("email", "coordinator"),
         ("email", "holding_officer"),
         ("sms", "guardian"),
@@ -243,7 +249,8 @@ def test_it_notifies_the_partner_who_holds_a_child_they_reported(
     cand, _ = Candidate.objects.get_or_create(missing=missing, found=found, defaults={"score": 0.8})
     confirm(login(coordinator), cand, django_capture_on_commit_callbacks)
     assert Notice.objects.filter(user=partner).exists()
-    assert "filer" in [e.data["role"] for e in audits("core.notification.sent")]
+    [in_app] = [e for e in audits("core.notification.sent") if e.data["channel"] == "app"]
+    assert in_app.data["recipients"]["filer"] == [partner.pk]
 
 
 def test_it_thanks_the_guardian_and_tells_coordinators_on_reunion(

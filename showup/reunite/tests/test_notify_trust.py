@@ -329,3 +329,5 @@ def test_the_new_officer_is_told_of_a_transfer_in_their_language(
     assert notice.url == f"/staff/reports/{found.pk}/"
     [entry] = AuditEntry.objects.filter(action="core.notification.sent")
     assert entry.data["report"] == found.pk and entry.data["to_user"] == officer2.pk
+    assert entry.data["channel"] == "app" and entry.data["count"] == 1
+    assert list(entry.data["recipients"].values()) == [[officer2.pk]]

@@ -369,3 +369,29 @@ def test_the_purge_command_and_task_also_purge_visit_requests(completed: Any, ag
     call_command("purge_expired", stdout=out)
     assert "Purged 1 visit request(s)." in out.getvalue()
     assert VisitRequest.objects.get(pk=completed.request_id).child_first_name == ""
+
+
+def test_the_cancel_reason_stays_on_the_request_not_in_the_audit_and_is_purged(
+    proposed: Any, other_partner: Any
+) -> None:
+    request = services.request_cancel(
+        request=proposed.request, actor=other_partner, reason="Milo relapsed, back in ICU"
+    )
+    request.refresh_from_db()
+    assert request.cancel_reason == "Milo relapsed, back in ICU"
+    entry = AuditEntry.objects.get(action="visits.request.cancelled", object_id=str(request.pk))
+    assert "relapsed" not in str(entry.data) and entry.data["has_reason"] is True
+    later = timezone.now() + timedelta(days=request.agency.retention_days + 1)
+    assert services.purge_expired_visits(now=later) >= 1
+    request.refresh_from_db()
+    assert request.cancel_reason == ""
+
+
+def test_a_cancel_reason_with_control_characters_is_refused_and_nothing_changes(
+    proposed: Any, other_partner: Any
+) -> None:
+    with pytest.raises(VisitError) as caught:
+        services.request_cancel(request=proposed.request, actor=other_partner, reason="a\x00b")
+    assert caught.value.code == "bad_reason"
+    proposed.request.refresh_from_db()
+    assert proposed.request.status != "cancelled"
