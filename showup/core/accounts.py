@@ -20,6 +20,7 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.views import LoginView as AllauthLoginView
+from allauth.account.views import LogoutView as AllauthLogoutView
 from allauth.core import ratelimit
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
@@ -150,6 +151,24 @@ class LoginView(AllauthLoginView):
 
 
 login = LoginView.as_view()
+
+
+# A shared phone keeps nothing after logging out, even where the field app's script did not
+# run: the browser drops this site's HTTP cache and its storage (IndexedDB's outbox, Cache
+# Storage, local storage) and unregisters its service worker. Cookies are left to logout.
+CLEAR_SITE_DATA = '"cache", "storage"'
+
+
+class LogoutView(AllauthLogoutView):
+    """allauth's logout (POST only); its answer carries `Clear-Site-Data`."""
+
+    def post(self, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(*args, **kwargs)
+        response["Clear-Site-Data"] = CLEAR_SITE_DATA
+        return response
+
+
+logout_view = LogoutView.as_view()
 
 
 # --- who needs a second factor ---------------------------------------------------------------
@@ -397,6 +416,7 @@ __all__ = [
     "has_second_factor",
     "lockout_response",
     "login",
+    "logout_view",
     "mfa_required",
     "too_many_requests",
     "totp_code",

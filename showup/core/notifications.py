@@ -203,8 +203,8 @@ def _write_notices(
     written in one transaction with one audit entry (the recipients' ids by role)."""
     if not deliveries:
         return
-    wanted = {_user_pk(d.recipient) for d in deliveries} - {None}
-    users = {u.pk: u for u in User.objects.filter(pk__in=wanted, is_active=True)}
+    wanted = [_user_pk(d.recipient) for d in deliveries]
+    users = {u.pk: u for u in User.objects.filter(pk__in=[p for p in wanted if p], is_active=True)}
     notices: list[Notice] = []
     recipients: dict[str, list[int]] = {}
     for delivery in deliveries:

@@ -2,7 +2,6 @@
 the second factor under 2fa/), with the names the rest of showup reverses ("login",
 "logout"), and the invitation's set-password link."""
 
-from allauth.account import views as allauth_views
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
@@ -12,7 +11,8 @@ urlpatterns = [
     # Before allauth's own patterns: the same paths, our names, and the login with lockout.
     path("login/", accounts.login, name="login"),
     path("login/", accounts.login, name="account_login"),
-    path("logout/", allauth_views.logout, name="logout"),
+    # allauth's logout, and the browser told to wipe this site's caches and storage.
+    path("logout/", accounts.logout_view, name="logout"),
     path("", include("allauth.urls")),
     # After login (no `next`): each role's start page.
     path("home/", views.role_home, name="role_home"),

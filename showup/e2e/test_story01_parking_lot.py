@@ -106,7 +106,8 @@ def test_it_replays_story_01_the_parking_lot_from_the_mothers_side_in_spanish(
     trooper.get_by_label("Carrying").fill("holding my badge")
     trooper.get_by_label("English").check()
     trooper.get_by_role("button", name="File the report").first.click()
-    expect(trooper.get_by_role("status").filter(has_text="filed. Matching has run.")).to_have_count(1)
+    filed = trooper.get_by_role("status").filter(has_text="filed. Matching has run.")
+    expect(filed).to_have_count(1)
     found = Report.objects.get(kind=Report.Kind.FOUND)
     shot(trooper, "story01-03-trooper-filed")
 

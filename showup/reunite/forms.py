@@ -24,7 +24,7 @@ from showup.core.models import Agency
 from showup.core.photos import clean_photo as check_photo
 from showup.core.text import TextCheckedForm
 from showup.reunite.models import Relationship, Report, Sex
-from showup.reunite.validation import check_report
+from showup.reunite.validation import AGE_YEARS, HEIGHT_CM, LATITUDE, LONGITUDE, check_report
 
 # Common languages in the communities we serve, as BCP 47 codes with their own names (a
 # frightened parent looks for their language written in it).
@@ -115,8 +115,12 @@ class ReportFieldsForm(TextCheckedForm, forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
-    lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
-    lon = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
+    lat = forms.FloatField(
+        required=False, min_value=LATITUDE[0], max_value=LATITUDE[1], widget=forms.HiddenInput
+    )
+    lon = forms.FloatField(
+        required=False, min_value=LONGITUDE[0], max_value=LONGITUDE[1], widget=forms.HiddenInput
+    )
     seen_at = forms.DateTimeField(
         label=_("When"),
         widget=SeenAtInput(),
@@ -281,8 +285,8 @@ class MissingReportForm(ReportFieldsForm):
     )
     age_years = forms.DecimalField(
         label=_("Age (years)"),
-        min_value=Decimal(0),
-        max_value=Decimal(18),
+        min_value=Decimal(AGE_YEARS[0]),
+        max_value=Decimal(AGE_YEARS[1]),
         max_digits=4,
         decimal_places=1,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.5"}),
@@ -294,8 +298,8 @@ class MissingReportForm(ReportFieldsForm):
     height_cm = forms.IntegerField(
         label=_("Height (cm, optional)"),
         required=False,
-        min_value=30,
-        max_value=220,
+        min_value=HEIGHT_CM[0],
+        max_value=HEIGHT_CM[1],
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         error_messages={
             "min_value": _("Please enter a height from 30 to 220 cm."),
@@ -589,8 +593,8 @@ class FoundReportForm(ReportFieldsForm):
     )
     age_min = forms.DecimalField(
         label=_("Age from"),
-        min_value=Decimal(0),
-        max_value=Decimal(18),
+        min_value=Decimal(AGE_YEARS[0]),
+        max_value=Decimal(AGE_YEARS[1]),
         max_digits=4,
         decimal_places=1,
         required=False,
@@ -598,8 +602,8 @@ class FoundReportForm(ReportFieldsForm):
     )
     age_max = forms.DecimalField(
         label=_("Age to"),
-        min_value=Decimal(0),
-        max_value=Decimal(18),
+        min_value=Decimal(AGE_YEARS[0]),
+        max_value=Decimal(AGE_YEARS[1]),
         max_digits=4,
         decimal_places=1,
         required=False,

@@ -22,9 +22,16 @@ from showup.api_errors import CheckedIn, ErrorOut, checked_time
 from showup.api_errors import FieldError as SharedFieldError
 from showup.api_errors import ValidationErrorOut as SharedValidationErrorOut
 from showup.reunite.models import Candidate, Handoff, Outcome, Relationship, Report
-from showup.reunite.validation import ADULT_NAME_MAX, MAX_AUTHORISED_ADULTS
+from showup.reunite.validation import (
+    ADULT_NAME_MAX,
+    AGE_YEARS,
+    HEIGHT_CM,
+    LATITUDE,
+    LONGITUDE,
+    MAX_AUTHORISED_ADULTS,
+)
 
-Age = Annotated[Decimal, Field(ge=0, le=18, max_digits=4, decimal_places=1)]
+Age = Annotated[Decimal, Field(ge=AGE_YEARS[0], le=AGE_YEARS[1], max_digits=4, decimal_places=1)]
 ShortText = Annotated[str, StringConstraints(max_length=100)]
 LanguageCode = Annotated[str, StringConstraints(min_length=1, max_length=35)]
 RelationshipCode = Literal[tuple(Relationship.values)]  # type: ignore[valid-type]
@@ -61,7 +68,7 @@ class ReportFieldsIn(CheckedIn):
     age_min: Age | None = Field(None, description="Found reports: the lower end of the age guess.")
     age_max: Age | None = Field(None, description="Found reports: the upper end of the age guess.")
     sex: Literal["male", "female", "unknown", ""] = ""
-    height_cm: int | None = Field(None, ge=30, le=220)
+    height_cm: int | None = Field(None, ge=HEIGHT_CM[0], le=HEIGHT_CM[1])
     hair: str = Field("", max_length=200)
     clothing: str = Field("", max_length=500)
     carrying: str = Field("", max_length=300)
@@ -69,8 +76,12 @@ class ReportFieldsIn(CheckedIn):
         default_factory=list, max_length=20, description="Languages the child speaks (BCP 47)."
     )
     description: str = Field("", max_length=2000)
-    lat: float | None = Field(None, ge=-90, le=90, description="Latitude, WGS 84; give lon too.")
-    lon: float | None = Field(None, ge=-180, le=180, description="Longitude, WGS 84; give lat too.")
+    lat: float | None = Field(
+        None, ge=LATITUDE[0], le=LATITUDE[1], description="Latitude, WGS 84; give lon too."
+    )
+    lon: float | None = Field(
+        None, ge=LONGITUDE[0], le=LONGITUDE[1], description="Longitude, WGS 84; give lat too."
+    )
     place: str = Field("", max_length=300, description="Where last seen (missing) or found.")
     safe_location: str = Field(
         "", max_length=300, description="Found reports: where the child is kept safe now."

@@ -107,16 +107,31 @@ class BoardRow:
     def version(self) -> str:
         """Changes whenever anything the row shows changes (the report, a candidate, the
         child on the other side of a candidate)."""
-        parts: list[Any] = [
-            self.report.updated_at.isoformat(),
+        return row_version(
+            self.report.updated_at,
             self.report.status,
             self.report.possible_duplicate_of_id,
-        ]
-        for row in self.candidates:
-            c = row.candidate
-            parts += [c.pk, c.updated_at.isoformat(), c.decision, row.other.updated_at.isoformat()]
-        raw = "|".join(str(p) for p in parts)
-        return hashlib.sha256(raw.encode()).hexdigest()[:12]
+            [
+                (row.candidate.pk, row.candidate.updated_at, row.candidate.decision, row.other)
+                for row in self.candidates
+            ],
+        )
+
+
+def row_version(
+    updated_at: datetime,
+    status: str,
+    duplicate_of: int | None,
+    candidates: list[tuple[int, datetime, str, Any]],
+) -> str:
+    """A row's version from the report's fields and, per live candidate best first, its pk,
+    updated_at, decision and the other side's updated_at (a Report or the datetime itself)."""
+    parts: list[Any] = [updated_at.isoformat(), status, duplicate_of]
+    for pk, cand_updated, decision, other in candidates:
+        other_updated = other.updated_at if isinstance(other, Report) else other
+        parts += [pk, cand_updated.isoformat(), decision, other_updated.isoformat()]
+    raw = "|".join(str(p) for p in parts)
+    return hashlib.sha256(raw.encode()).hexdigest()[:12]
 
 
 @dataclass
@@ -231,6 +246,83 @@ def board_rows(user: User, filters: BoardFilters, *, limit: int = BOARD_LIMIT) -
     )
     total = len(reports) if len(reports) < limit else qs.count()
     return BoardPage(rows=[BoardRow(r, _candidate_rows(r)) for r in reports], total=total)
+
+
+@dataclass(frozen=True)
+class RowOutline:
+    """What the live poll needs to know of a row before deciding to build it."""
+
+    pk: int
+    version: str
+    created_at: datetime
+    newest_candidate: datetime | None  # the latest created_at among its live candidates
+
+
+def board_outline(
+    user: User, filters: BoardFilters, *, limit: int = BOARD_LIMIT
+) -> list[RowOutline]:
+    """The board's first page in order, as versions only: two queries of plain values (the
+    page's ordered reports, their live candidates), no model built. Same rows, same order and
+    same versions as `board_rows` (the live poll then builds only the rows it sends)."""
+    reports = list(
+        board_queryset(user, filters).values_list(
+            "pk", "kind", "updated_at", "status", "possible_duplicate_of_id", "created_at"
+        )[:limit]
+    )
+    if not reports:
+        return []
+    ids = [r[0] for r in reports]
+    cands: dict[tuple[int, str], list[tuple[int, datetime, str, datetime]]] = {}
+    newest: dict[int, datetime] = {}
+    rows = (
+        Candidate.objects.filter(Q(missing_id__in=ids) | Q(found_id__in=ids))
+        .exclude(decision=Candidate.Decision.REJECTED)
+        .order_by("-score", "pk")
+        .values_list(
+            "pk",
+            "missing_id",
+            "found_id",
+            "updated_at",
+            "decision",
+            "created_at",
+            "missing__updated_at",
+            "found__updated_at",
+        )
+    )
+    for pk, missing_id, found_id, updated, decision, created, m_updated, f_updated in rows:
+        cands.setdefault((missing_id, Report.Kind.MISSING), []).append(
+            (pk, updated, decision, f_updated)
+        )
+        cands.setdefault((found_id, Report.Kind.FOUND), []).append(
+            (pk, updated, decision, m_updated)
+        )
+        for report_id in (missing_id, found_id):
+            if report_id not in newest or created > newest[report_id]:
+                newest[report_id] = created
+    return [
+        RowOutline(
+            pk=pk,
+            version=row_version(updated, status, dup, cands.get((pk, kind), [])),
+            created_at=created,
+            newest_candidate=newest.get(pk),
+        )
+        for pk, kind, updated, status, dup, created in reports
+    ]
+
+
+def board_rows_by_id(user: User, filters: BoardFilters, ids: list[int]) -> BoardPage:
+    """Only these rows of the board (still within the user's filtered board), in `ids` order."""
+    if not ids:
+        return BoardPage(rows=[], total=0)
+    qs = board_queryset(user, filters).filter(pk__in=ids)
+    found = {
+        r.pk: r
+        for r in qs.select_related("holding_officer", "partner_org").prefetch_related(
+            *_live_candidates()
+        )
+    }
+    rows = [BoardRow(found[pk], _candidate_rows(found[pk])) for pk in ids if pk in found]
+    return BoardPage(rows=rows, total=len(rows))
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,12 @@ FUTURE_TOLERANCE = timedelta(minutes=10)
 MAX_REPORT_AGE = timedelta(days=30)
 MAX_AUTHORISED_ADULTS = 5
 ADULT_NAME_MAX = 200
+# Number ranges, one place for the web forms (showup.reunite.forms) and the API's schemas
+# (showup.reunite.schemas); showup/tests/test_form_api_parity.py checks both refuse the same.
+AGE_YEARS = (0, 18)  # a missing child's age; a found child's age guess, both ends
+HEIGHT_CM = (30, 220)
+LATITUDE = (-90, 90)  # WGS 84
+LONGITUDE = (-180, 180)
 
 
 @dataclass(frozen=True, slots=True)

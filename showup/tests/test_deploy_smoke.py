@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -54,10 +55,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass
+class Prepared:
+    env: dict[str, str]
+    tmp: Path
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def prepared(tmp_path_factory: pytest.TempPathFactory) -> Prepared:
+    """A migrated database, collected static files and one officer, with production settings."""
     tmp = tmp_path_factory.mktemp("deploy-smoke")
-    port = free_port()
     env = {
         k: v
         for k, v in os.environ.items()
@@ -69,17 +76,28 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             "SHOWUP_SECRET_KEY": "smoke-" + "k" * 50,
             "SHOWUP_HTTPS": "1",
             "SHOWUP_ALLOWED_HOSTS": "127.0.0.1",
-            "SHOWUP_SITE_URL": f"https://127.0.0.1:{port}",
             "SHOWUP_VAR_DIR": str(tmp / "var"),
             "SHOWUP_PRIVATE_MEDIA": str(tmp / "private"),
             "SHOWUP_SMS_BACKEND": "locmem",
-            "GUNICORN_BIND": f"127.0.0.1:{port}",
             "GUNICORN_WORKERS": "2",
             "GUNICORN_ACCESS_LOG": "-",
         }
     )
     subprocess.run([sys.executable, "-c", SETUP], cwd=ROOT, env=env, check=True, timeout=300)
-    log = tmp / "gunicorn.log"
+    return Prepared(env, tmp)
+
+
+@contextmanager
+def gunicorn(prepared: Prepared, name: str, **extra: str) -> Iterator[Server]:
+    """gunicorn with deploy/gunicorn.conf.py on a free loopback port, until the block ends."""
+    port = free_port()
+    env = {
+        **prepared.env,
+        "SHOWUP_SITE_URL": f"https://127.0.0.1:{port}",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        **extra,
+    }
+    log = prepared.tmp / f"{name}.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
             [str(GUNICORN), "-c", "deploy/gunicorn.conf.py", "showup.wsgi"],
@@ -98,10 +116,34 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 assert proc.poll() is None, log.read_text()
                 assert time.monotonic() < deadline, "gunicorn did not answer in 60 s"
                 time.sleep(0.3)
-        yield Server(f"http://127.0.0.1:{port}", tmp / "var", log)
+        yield Server(f"http://127.0.0.1:{port}", prepared.tmp / "var", log)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def server(prepared: Prepared) -> Iterator[Server]:
+    with gunicorn(prepared, "gunicorn") as running:
+        yield running
+
+
+def test_preload_warms_each_worker_after_the_fork_and_serves(prepared: Prepared) -> None:
+    """--preload imports showup in the master, then forks: the matching index's warm-up thread
+    must start in each worker (a thread forked mid-work once hung a worker's first request)."""
+    with gunicorn(prepared, "preload", GUNICORN_PRELOAD="1", SHOWUP_LOG_LEVEL="INFO") as running:
+        deadline = time.monotonic() + 30
+        while running.log.read_text().count("Matching index warm:") < 2:
+            assert time.monotonic() < deadline, running.log.read_text()
+            time.sleep(0.2)
+        # More requests than workers, each with its own connection: both workers answer.
+        for _ in range(6):
+            assert running.get("/", headers=HTTPS).status_code == 200
+        login(running)  # sessions and the database, in a forked worker
+        text = running.log.read_text()
+    # One warm-up per worker, none in the master.
+    assert text.count("Warming the matching index in the background") == 2, text
+    assert text.count("Matching index warm:") == 2, text
 
 
 def cookies_of(response: httpx.Response) -> dict[str, SimpleCookie]:

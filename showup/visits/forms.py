@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from showup.core.models import PartnerOrganisation, User
 from showup.core.text import TextCheckedForm
 from showup.core.when import schedule_problem
+from showup.visits.limits import MEMENTO_QUANTITY, NUMBER_RANGES
 from showup.visits.models import MementoKind, Place, ReceivedVia, VisitGuest, VisitRequest
 from showup.visits.services import Guest
 
@@ -39,6 +40,29 @@ def limit_text(form: forms.BaseForm) -> None:
             field.max_length = limit
             field.validators.append(MaxLengthValidator(limit))
             field.widget.attrs["maxlength"] = str(limit)
+
+
+# What the web says below a range's lowest or above its highest, where it has its own words.
+RANGE_MESSAGES = {
+    ("max_group_size", "min_value"): _("At least one visitor must be allowed."),
+    ("group_size", "min_value"): _("At least one visitor is needed for a visit."),
+    ("child_age", "max_value"): _("Visits are for children and young people up to 21."),
+}
+
+
+def limit_numbers(form: forms.BaseForm) -> None:
+    """The same number ranges as the API (showup.visits.limits): the model's fields would take
+    up to 32767 where the API stops at, e.g., 365 days of notice."""
+    for name, (lowest, highest) in NUMBER_RANGES.items():
+        field = form.fields.get(name)
+        if not isinstance(field, forms.IntegerField):
+            continue
+        field.min_value, field.max_value = lowest, highest
+        field.validators += [MinValueValidator(lowest), MaxValueValidator(highest)]
+        field.widget.attrs.update({"min": str(lowest), "max": str(highest)})
+        for code in ("min_value", "max_value"):
+            if (name, code) in RANGE_MESSAGES:
+                field.error_messages[code] = RANGE_MESSAGES[(name, code)]
 
 
 # A form filled in slowly should not fail because the first window is now a minute old.
@@ -80,12 +104,7 @@ class PlaceForm(TextCheckedForm, forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         limit_text(self)
-
-    def clean_max_group_size(self) -> int:
-        value: int = self.cleaned_data["max_group_size"]
-        if value < 1:
-            raise ValidationError(_("At least one visitor must be allowed."))
-        return value
+        limit_numbers(self)
 
 
 class RequestForm(TextCheckedForm, forms.ModelForm):
@@ -113,6 +132,7 @@ class RequestForm(TextCheckedForm, forms.ModelForm):
     def __init__(self, *args: Any, officers: list[User] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         limit_text(self)
+        limit_numbers(self)
         field = OfficerChoiceField(
             queryset=User.objects.filter(pk__in=[o.pk for o in officers or []]),
             required=False,
@@ -121,8 +141,7 @@ class RequestForm(TextCheckedForm, forms.ModelForm):
         )
         self.fields["requested_officer"] = field
         self.fields["child_first_name"].widget.attrs["autocomplete"] = "off"
-        self.fields["child_age"].widget.attrs.update({"min": 0, "max": 21, "inputmode": "numeric"})
-        self.fields["group_size"].widget.attrs["min"] = 1
+        self.fields["child_age"].widget.attrs["inputmode"] = "numeric"
         for i in range(1, WINDOW_ROWS + 1):
             self.fields[f"window_{i}_start"] = when_field(_("from"), required=i == 1)
             self.fields[f"window_{i}_end"] = when_field(_("until"), required=i == 1)
@@ -136,12 +155,6 @@ class RequestForm(TextCheckedForm, forms.ModelForm):
         value = self.cleaned_data["child_first_name"].strip()
         if " " in value:
             raise ValidationError(_("First name only, please: no family name."))
-        return value
-
-    def clean_child_age(self) -> int:
-        value: int = self.cleaned_data["child_age"]
-        if value > 21:
-            raise ValidationError(_("Visits are for children and young people up to 21."))
         return value
 
     def clean(self) -> dict[str, Any]:
@@ -296,8 +309,8 @@ class MementoFieldsMixin(TextCheckedForm, forms.Form):
             self.fields[f"given_{kind}"] = forms.IntegerField(
                 label=label,
                 required=False,
-                min_value=0,
-                max_value=50,
+                min_value=0,  # none of this kind; the API leaves the row out
+                max_value=MEMENTO_QUANTITY[1],
                 initial=0,
                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
             )

@@ -18,6 +18,13 @@ from pydantic import AwareDatetime, field_validator
 
 from showup.api_errors import MAX_ID, CheckedIn, checked_time
 from showup.api_errors import ErrorOut as ErrorOut  # the visits API's error answer
+from showup.visits.limits import (
+    CHILD_AGE,
+    MAX_GROUP_SIZE,
+    MEMENTO_QUANTITY,
+    MIN_NOTICE_DAYS,
+    MIN_VISITOR_AGE,
+)
 from showup.visits.models import Visit, VisitRequest
 
 UrgencyCode = Literal["routine", "soon", "urgent"]
@@ -44,13 +51,13 @@ class RulesIn(CheckedIn):
 
     MULTILINE = frozenset({"rules_notes"})
 
-    max_group_size: int | None = Field(None, ge=1, le=50)
-    min_visitor_age: int | None = Field(None, ge=0, le=99)
+    max_group_size: int | None = Field(None, ge=MAX_GROUP_SIZE[0], le=MAX_GROUP_SIZE[1])
+    min_visitor_age: int | None = Field(None, ge=MIN_VISITOR_AGE[0], le=MIN_VISITOR_AGE[1])
     infection_screening: bool | None = None
     flu_vaccination: bool | None = None
     photos_allowed: bool | None = None
     escort_required: bool | None = None
-    min_notice_days: int | None = Field(None, ge=0, le=365)
+    min_notice_days: int | None = Field(None, ge=MIN_NOTICE_DAYS[0], le=MIN_NOTICE_DAYS[1])
     rules_notes: str | None = Field(None, max_length=2000)
 
 
@@ -75,7 +82,7 @@ class RequestIn(CheckedIn):
     child_first_name: str = Field(
         ..., min_length=1, max_length=60, description="First name only, never a family name"
     )
-    child_age: int = Field(..., ge=0, le=21)
+    child_age: int = Field(..., ge=CHILD_AGE[0], le=CHILD_AGE[1])
     interests: str = Field("", max_length=300)
     asked_for: str = Field("", max_length=300)
     ward: str = Field("", max_length=120)
@@ -116,7 +123,12 @@ class GuestIO(CheckedIn):
 
 class MementoIO(Schema):
     kind: MementoCode
-    quantity: int = Field(..., ge=1, le=50, description="1 to 50 at a time, from the stock")
+    quantity: int = Field(
+        ...,
+        ge=MEMENTO_QUANTITY[0],
+        le=MEMENTO_QUANTITY[1],
+        description=f"{MEMENTO_QUANTITY[0]} to {MEMENTO_QUANTITY[1]} at a time, from the stock",
+    )
 
 
 class MementoOut(Schema):

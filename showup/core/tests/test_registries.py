@@ -102,7 +102,7 @@ def test_each_staff_member_reads_notices_and_emails_in_their_language(
     ]
     [in_app] = [e for e in sent if e.data["channel"] == "app"]
     assert in_app.data["count"] == 2
-    assert sorted(sum(in_app.data["recipients"].values(), [])) == sorted([officer.pk, officer2.pk])
+    assert in_app.data["recipients"] == {"officer": sorted([officer.pk, officer2.pk])}
     assert all(e.agency_id == officer.agency_id for e in sent)
 
 
@@ -253,3 +253,90 @@ def test_core_registers_its_own_purger_and_modules_theirs() -> None:
     names = [p.name for p in registry.purgers()]
     assert names[0] == "idempotency_keys"
     assert len(names) > 1  # the installed modules registered theirs at start-up
+
+
+class InAppOnly(Greeting):
+    """Notices only: what a storm's missing report sends to every officer on duty."""
+
+    name = "test.in_app"
+
+    def deliveries(self, pk: int, params: Mapping[str, Any]) -> list[Delivery]:
+        return [Delivery.to_user(Channel.APP, u, "officer") for u in self.staff]
+
+
+def test_a_fan_out_writes_its_notices_in_one_transaction_with_one_audit_entry(
+    monkeypatch: Any,
+    make_user: Any,
+    agency: Any,
+    django_assert_num_queries: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    def queries_for(count: int, pk: int) -> int:
+        staff = [make_user(f"duty{pk}x{i}", "officer", agency).pk for i in range(count)]
+        register(monkeypatch, InAppOnly(staff))
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            fan_out("test.in_app", pk, {})
+        assert Notice.objects.filter(text=f"Officer {pk}").count() == count
+        [entry] = AuditEntry.objects.filter(action="core.notification.sent", data__thing=pk)
+        assert entry.data["count"] == count
+        assert entry.data["recipients"] == {"officer": sorted(staff)}
+        return len(captured)
+
+    # The same statements for 3 officers as for 30: no query, insert or commit per notice.
+    assert queries_for(3, 1) == queries_for(30, 2)
+
+
+def test_a_deactivated_recipient_is_left_out_of_the_fan_out_entry(
+    monkeypatch: Any, officer: User, officer2: User
+) -> None:
+    officer2.is_active = False
+    officer2.save()
+    register(monkeypatch, InAppOnly([officer.pk, officer2.pk]))
+    fan_out("test.in_app", 5, {})
+    assert list(Notice.objects.values_list("user_id", flat=True)) == [officer.pk]
+    [entry] = AuditEntry.objects.filter(action="core.notification.sent")
+    assert entry.data["count"] == 1 and entry.data["recipients"] == {"officer": [officer.pk]}
+
+
+def test_a_fan_out_that_cannot_be_written_leaves_no_notice_and_is_audited(
+    monkeypatch: Any, officer: User, officer2: User
+) -> None:
+    register(monkeypatch, InAppOnly([officer.pk, officer2.pk]))
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Notice.objects, "bulk_create", broken)
+    fan_out("test.in_app", 6, {})
+    assert Notice.objects.count() == 0
+    assert not AuditEntry.objects.filter(action="core.notification.sent").exists()
+    [failed] = AuditEntry.objects.filter(action="core.notification.failed")
+    assert failed.data == {
+        "event": "test.in_app",
+        "thing": 6,
+        "channel": "app",
+        "role": "officer",
+        "error": "RuntimeError",
+        "count": 2,
+    }
+
+
+def test_an_email_is_sent_before_the_audit_chain_is_locked(monkeypatch: Any, officer: User) -> None:
+    from showup.core import audit as audit_module
+    from showup.core import notifications
+
+    events: list[str] = []
+    real_lock, real_send = audit_module.lock_chain, notifications.send_email
+    monkeypatch.setattr(audit_module, "lock_chain", lambda: events.append("lock") or real_lock())
+    monkeypatch.setattr(
+        notifications,
+        "send_email",
+        lambda *a, **k: events.append("send") or real_send(*a, **k),
+    )
+    register(monkeypatch, Greeting([officer.pk]))
+    assert deliver_one("test.greeting", 8, "email", f"user:{officer.pk}", "officer", {}) is True
+    assert events == ["send", "lock"]  # the provider's call never waits in the chain's queue
+    assert len(mail.outbox) == 1

@@ -272,7 +272,7 @@ def test_the_partner_sees_it_like_their_own(
     r = file_for(coordinator, hospital)
     client = login(other_partner)
     page = client.get(reverse("visits:requests")).content.decode()
-    assert "Milo, 7" in page and r.reference in page
+    assert "<bdi>Milo</bdi>, 7" in page and r.reference in page
     assert "Filed for you by the community-engagement unit" in page
     detail = client.get(reverse("visits:request_detail", args=[r.pk])).content.decode()
     assert "Ana, charge nurse" in detail and "By phone" in detail

@@ -82,7 +82,7 @@ def test_an_officer_who_is_not_a_guest_sees_nothing_of_it(
 def test_the_guest_s_day_shows_the_visit_read_only(guested: Any, login: Any, officer2: Any) -> None:
     page = login(officer2).get(reverse("visits:my_day")).content.decode()
     assert 'data-role="guest"' in page
-    assert "Milo, 7" in page  # what the visit's officer sees on their card, no more
+    assert "<bdi>Milo</bdi>, 7" in page  # what the visit's officer sees on their card, no more
     assert "You come along as a guest officer: Olivia leads this visit" in page
     assert reverse("visits:request_detail", args=[guested.request_id]) in page
     for action in ("visit_start", "visit_interrupt", "visit_complete", "visit_given"):
