@@ -347,7 +347,8 @@ MFA_ADAPTER = "showup.core.accounts.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "showup"
-# WebAuthn needs HTTPS except on localhost; the demo and tests run on http://127.0.0.1.
+# WebAuthn needs HTTPS, or http://localhost (never an IP address: open the demo at
+# http://localhost:8000/ to try passkeys); the tests run on http://localhost.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG or DEMO_MODE
 # Roles that must have an authenticator (showup.core.accounts.MFARequiredMiddleware); any
 # superuser or user with admin-site access counts as "admin".
