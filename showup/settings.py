@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "showup.core",
     "showup.reunite",
     "showup.visits",
+    "showup.events",
 ]
 
 MIDDLEWARE = [
