@@ -29,6 +29,7 @@ demo: venv
 
 browser:
 	@scripts/ensure-chromium.sh
+	@scripts/ensure-fonts.sh
 
 test: venv browser
 	$(PY) -m pytest $(PYTEST_ARGS)

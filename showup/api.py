@@ -46,3 +46,7 @@ api.add_router("/reunite/", reunite_router)
 from showup.visits.api import router as visits_router  # noqa: E402
 
 api.add_router("/visits/", visits_router)
+
+from showup.events.api import router as events_router  # noqa: E402
+
+api.add_router("/events/", events_router)

@@ -109,7 +109,9 @@ if os.environ.get("SHOWUP_DB", "sqlite") == "postgres":
             # request, which costs PostgreSQL a process fork); 60 suits a gunicorn deployment
             # (docs/benchmarks.md, "Load test").
             "CONN_MAX_AGE": envint("SHOWUP_DB_CONN_MAX_AGE", 0),
-            "CONN_HEALTH_CHECKS": True,
+            # Only a kept connection needs checking before reuse (with none kept, a check can
+            # close the connection inside a test's transaction).
+            "CONN_HEALTH_CHECKS": envint("SHOWUP_DB_CONN_MAX_AGE", 0) > 0,
         }
     }
 else:
@@ -230,6 +232,10 @@ TASKS = {
 }
 
 RETENTION_DAYS_DEFAULT = envint("SHOWUP_RETENTION_DAYS", 30)
+
+# Junior badges and certificates (showup.events.printing): "letter" (Avery 5395 name badges) or
+# "a4"; a print link can ask for the other with ?paper=.
+EVENTS_PAPER = os.environ.get("SHOWUP_EVENTS_PAPER", "letter")
 
 # A serving process builds its matching index before its first request (wsgi.py starts it;
 # manage.py commands and tests never do). Off: the first query builds it instead.

@@ -16,6 +16,7 @@ urlpatterns = [
     path("staff/", include("showup.core.urls")),
     path("", include("showup.reunite.urls")),
     path("visits/", include("showup.visits.urls")),
+    path("events/", include("showup.events.urls")),
     path("api/", include("showup.api_urls")),
     path("admin/", admin.site.urls),
 ]

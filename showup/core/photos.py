@@ -30,7 +30,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, PngImagePlugin
+from PIL import Image, ImageFile, ImageOps, PngImagePlugin
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
 MAX_SIDE = 1600
@@ -179,6 +179,9 @@ def clean_photo(upload: UploadedFile) -> Image.Image:
             Image.MAX_IMAGE_PIXELS = settings.MAX_PHOTO_PIXELS
             # Compressed PNG text chunks are inflated at open: cap what they may take.
             PngImagePlugin.MAX_TEXT_MEMORY = settings.SHOWUP_MAX_PHOTO_METADATA_BYTES
+            # A truncated upload is refused, never padded with grey: WeasyPrint (badges) turns
+            # Pillow's process-wide LOAD_TRUNCATED_IMAGES on when it is imported.
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
             probe = Image.open(BytesIO(data))  # reads the header only
             _check_header(probe, getattr(upload, "content_type", "") or "")
             probe.verify()  # structure and checksums, still without decoding pixels

@@ -12,6 +12,10 @@ way), so a new module is a new app that registers itself, nothing more.
   (showup.core.orphans) keeps every photo file a provider says its rows name.
 - duty rosters: `register_duty_roster(provider)`; `on_duty(agency_id, now)` says which officers
   of an agency are on duty now.
+- periodic jobs: `register_periodic_job(name, job, every)`; `showup run_scheduler` runs each
+  registered job when its interval has passed (events' expiry of offered places, say).
+- home sections: `register_home_section(name, render)`; the public home page shows each
+  registered section's HTML (events' upcoming community days, say) in registration order.
 
 Registering again under the same name replaces the earlier entry, so a ready() that runs twice
 (tests that reload apps) registers nothing twice.
@@ -145,3 +149,36 @@ def on_duty(agency_id: int, now: datetime) -> QuerySet[User]:
     if on_roster is not None:
         officers = officers.filter(pk__in=on_roster)
     return officers.order_by("pk")
+
+
+# --- periodic jobs ----------------------------------------------------------------------------
+
+# A job takes no arguments and returns a short summary (counts only, never names) or None.
+PeriodicJob = Callable[[], Any]
+
+_periodic_jobs: dict[str, tuple[PeriodicJob, float]] = {}
+
+
+def register_periodic_job(name: str, job: PeriodicJob, every: float) -> None:
+    """Run `job` about every `every` seconds from `showup run_scheduler` (at start, then each
+    time the interval has passed). Jobs must be idempotent: two schedulers may run."""
+    _periodic_jobs[name] = (job, every)
+
+
+def periodic_jobs() -> dict[str, tuple[PeriodicJob, float]]:
+    return dict(_periodic_jobs)
+
+
+# --- home sections ----------------------------------------------------------------------------
+
+
+HomeSection = Callable[[Any], str]  # request -> SafeString from render_to_string, or ""
+_home_sections: dict[str, HomeSection] = {}
+
+
+def register_home_section(name: str, render: HomeSection) -> None:
+    _home_sections[name] = render
+
+
+def home_sections() -> list[HomeSection]:
+    return list(_home_sections.values())

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from showup.core.accounts import demo_totp_codes
 from showup.core.audit import audit
 from showup.core.models import Role, User
+from showup.core.registry import home_sections
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,9 @@ def home(request: HttpRequest) -> HttpResponse:
         codes = demo_totp_codes(demo_logins)
         for demo_user in demo_logins:
             demo_user.demo_totp = codes.get(demo_user.pk, "")  # type: ignore[attr-defined]
-    return render(request, "core/home.html", {"demo_logins": demo_logins})
+    # Each section is a module's rendered template (a SafeString: its own escaping applies).
+    sections = [html for html in (section(request) for section in home_sections()) if html]
+    return render(request, "core/home.html", {"demo_logins": demo_logins, "sections": sections})
 
 
 @login_required

@@ -271,3 +271,12 @@ def test_a_photo_is_never_left_half_written_under_its_name(monkeypatch: Any) -> 
         store_photo(image)
     names = [p.name for p in photo_root().iterdir()]
     assert all(name.startswith(".") and name.endswith(".part") for name in names), names
+
+
+def test_a_truncated_file_is_refused_even_after_weasyprint_was_imported() -> None:
+    import weasyprint  # noqa: F401  (sets Pillow's LOAD_TRUNCATED_IMAGES for the process)
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True  # as WeasyPrint leaves it
+    data = encoded(Image.effect_noise((400, 300), 30).convert("RGB"), "JPEG")
+    assert code_of(data[: len(data) // 2], "cut", "image/jpeg") == "corrupt"

@@ -5,8 +5,10 @@ cron lines such as `17 * * * * showup purge_expired` and `5 3 * * * showup verif
 --record`). Every interval it enqueues the retention purge task, and once a day (at start, then
 every SHOWUP_AUDIT_CHECK_INTERVAL seconds, default 86400) the audit log check; with the
 ImmediateBackend they run right here, with django_tasks_db's DatabaseBackend the worker runs
-them. Running two schedulers by mistake is harmless: the purge is
-idempotent and each report is purged in its own locked transaction.
+them. Modules add their own jobs (showup.core.registry.register_periodic_job, e.g. events'
+expiry of offered places every few minutes): each runs here when its interval has passed, so
+the loop wakes at the shortest interval. Running two schedulers by mistake is harmless: the
+purge is idempotent and each report is purged in its own locked transaction.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from showup.core.registry import periodic_jobs
 from showup.core.tasks import purge_expired_data, verify_audit_chain
 
 logger = logging.getLogger(__name__)
@@ -41,25 +44,55 @@ class Command(BaseCommand):
 
     # When the audit log was last checked (time.monotonic()); None: not yet in this process.
     audit_checked_at: float | None = None
+    # When the purge and each module's periodic job last ran (time.monotonic()).
+    purged_at: float | None = None
+    jobs_run_at: dict[str, float]
+    interval: float = 3600.0
 
     def handle(self, *args: Any, **options: Any) -> None:
         interval: float = options["interval"]
         if interval <= 0:
             self.stderr.write("--interval must be positive")
             return
+        self.interval = interval
         self.stdout.write(f"Scheduler started: retention purge every {interval:g} s.")
+        tick = min([interval, *(every for _job, every in periodic_jobs().values())])
         try:
             while True:
                 self.run_jobs()
                 if options["once"]:
                     return
-                time.sleep(interval)
+                time.sleep(tick)
         except KeyboardInterrupt:
             self.stdout.write("Scheduler stopped.")
 
     def run_jobs(self) -> None:
-        self.run_purge()
+        now = time.monotonic()
+        if self.purged_at is None or now - self.purged_at >= self.interval:
+            self.purged_at = now
+            self.run_purge()
         self.run_audit_check()
+        self.run_module_jobs()
+
+    def run_module_jobs(self) -> None:
+        """Each registered periodic job whose interval has passed; one failing job is logged
+        and the others still run."""
+        if not hasattr(self, "jobs_run_at"):
+            self.jobs_run_at = {}
+        for name, (job, every) in sorted(periodic_jobs().items()):
+            now = time.monotonic()
+            last = self.jobs_run_at.get(name)
+            if last is not None and now - last < every:
+                continue
+            self.jobs_run_at[name] = now
+            try:
+                result = job()
+            except Exception as exc:
+                logger.exception("the periodic job %s failed", name)
+                self.stderr.write(f"{name} failed: {type(exc).__name__}")
+                continue
+            if result:
+                self.stdout.write(f"{name}: {result}")
 
     def run_audit_check(self) -> None:
         every = float(getattr(settings, "AUDIT_CHECK_INTERVAL_SECONDS", 86400))

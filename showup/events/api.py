@@ -1,0 +1,359 @@
+"""The events JSON API (django-ninja), mounted at /api/events/.
+
+Staff endpoints use the staff session (CSRF on unsafe methods, as every router): an event of
+another agency answers 404 exactly like one that does not exist; what a role may see but not
+do is a 403. Coordinators and admins create and change events; officers read them, check
+families in and send invitations. The public endpoints (`/public`) need no account and show
+published events with counts, never a name. Rules refused by a service answer with the
+service's status and stable `code`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Header, Path, Query, Router, Schema, Status
+from ninja.errors import HttpError, ValidationError
+from ninja.security import SessionAuth
+
+from showup.api_errors import ERROR_RESPONSES, ErrorOut, ObjectId
+from showup.core import idempotency
+from showup.core.models import User
+from showup.events import selectors, services
+from showup.events.models import CheckIn, Event
+from showup.events.schemas import (
+    CheckInIn,
+    CheckInOut,
+    EventIn,
+    EventOut,
+    EventPatchIn,
+    InvitationIn,
+    InvitationOut,
+    PublicEventOut,
+    RegistrationOut,
+)
+from showup.events.services import EventError
+
+
+class EventsStaff(SessionAuth):
+    """The Django session of an active officer, coordinator or admin with an agency."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = request.user
+        return user if isinstance(user, User) and user.is_authenticated and user.is_active else None
+
+
+router = Router(tags=["events"], auth=EventsStaff())
+
+# An event's public reference, as new_event_reference makes them: "E-" and six characters.
+Reference = Annotated[
+    str,
+    Path(min_length=8, max_length=8, pattern=r"^E-[A-Z0-9]{6}$", description="E-XXXXXX"),
+]
+
+# Every operation documents every error answer (showup.api_errors): 400 401 403 404 409 422 429.
+ERRORS: dict[int, Any] = ERROR_RESPONSES
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.auth  # type: ignore[attr-defined]
+    assert isinstance(user, User)
+    if not selectors.is_staff(user):
+        raise HttpError(403, _("Your account has no access to events."))
+    return user
+
+
+def _event(user: User, pk: int) -> Event:
+    try:
+        return selectors.access_event(user, pk)
+    except Http404:
+        raise HttpError(404, _("Not found")) from None
+
+
+def _refused(exc: EventError) -> Status[Any]:
+    if exc.status == 422:
+        body: Any = {"detail": [{"type": exc.code, "loc": ["body"], "msg": exc.message}]}
+        return Status(422, body)
+    return Status(exc.status, ErrorOut(detail=exc.message, code=exc.code))
+
+
+def _forbidden() -> Status[ErrorOut]:
+    return Status(
+        403, ErrorOut(detail=_("Only the agency's coordinators can do this."), code="forbidden")
+    )
+
+
+def _out(event: Event) -> EventOut:
+    event = Event.objects.select_related("agency").prefetch_related("activities").get(pk=event.pk)
+    return EventOut.of(event, selectors.event_counts(event))
+
+
+@contextmanager
+def _idempotency_errors() -> Iterator[None]:
+    """As reunite's API: 400 malformed key, 409 still in flight, 422 reused with another body."""
+    try:
+        yield
+    except idempotency.IdempotencyError as exc:
+        if exc.code == "key_reused":
+            raise ValidationError(
+                [
+                    {
+                        "type": "idempotency_key_reused",
+                        "loc": ["header", idempotency.HEADER],
+                        "msg": exc.message,
+                    }
+                ]
+            ) from exc
+        raise HttpError(exc.status, exc.message) from exc
+
+
+def _json_body(request: HttpRequest, payload: Schema) -> Any:
+    try:
+        return json.loads(request.body)
+    except ValueError:
+        return payload.model_dump(mode="json")
+
+
+# --- public ---------------------------------------------------------------------------------
+
+
+@router.get(
+    "/public",
+    auth=None,
+    response={200: list[PublicEventOut], **ERRORS},
+    summary="Upcoming published events (public, counts only)",
+)
+def public_list(
+    request: HttpRequest,
+    limit: int = Query(100, ge=1, le=200, description="How many events, 1 to 200."),
+) -> Any:
+    """No account needed. Each event with its places left and how many families wait; never
+    a name."""
+    events = list(selectors.public_events().prefetch_related("activities")[:limit])
+    return [PublicEventOut.of(e, selectors.event_counts(e)) for e in events]
+
+
+@router.get(
+    "/public/{reference}",
+    auth=None,
+    response={200: PublicEventOut, **ERRORS},
+    summary="One published event (public, counts only)",
+)
+def public_detail(request: HttpRequest, reference: Reference) -> Any:
+    try:
+        event = selectors.public_event(reference)
+    except Http404:
+        return Status(404, ErrorOut(detail=_("Not found"), code="not_found"))
+    return PublicEventOut.of(event, selectors.event_counts(event))
+
+
+# --- staff: events ----------------------------------------------------------------------------
+
+
+@router.get("/", response={200: list[EventOut], **ERRORS}, summary="List the agency's events")
+def list_events(request: HttpRequest) -> Any:
+    user = _user(request)
+    events = list(selectors.visible_events(user).prefetch_related("activities")[:500])
+    return [EventOut.of(e, selectors.event_counts(e)) for e in events]
+
+
+@router.post(
+    "/",
+    response={201: EventOut, **ERRORS},
+    summary="Create an event (a draft)",
+    description="Coordinators and admins. The event starts as a draft; publish it to open "
+    "registrations.\n\nSend an `Idempotency-Key` header (a UUID: 1 to 120 printable ASCII "
+    "characters) to make retries safe: a repeat with the same key and body answers 201 with "
+    "the event created the first time and creates nothing; the same key with another body is "
+    "422; a repeat while the first is still being processed is 409; a malformed key is 400.",
+)
+def create_event(
+    request: HttpRequest,
+    payload: EventIn,
+    idempotency_key: str | None = Header(
+        None,
+        alias=idempotency.HEADER,
+        description="Makes the request safe to retry: see the operation's description.",
+    ),
+) -> Any:
+    user = _user(request)
+    if not selectors.is_manager(user) or user.agency is None:
+        return _forbidden()
+    agency = user.agency
+    with _idempotency_errors():
+        claim = idempotency.header_claim(request, idempotency_key, _json_body(request, payload))
+        first = idempotency.replay(claim) if claim else None
+    if first is not None and isinstance(first.obj, Event):
+        return Status(first.status_code, _out(first.obj))
+    try:
+        with _idempotency_errors():
+            outcome = idempotency.run_once(
+                claim,
+                lambda: services.event_create(agency=agency, actor=user, data=payload.dict()),
+            )
+    except EventError as exc:
+        return _refused(exc)
+    return Status(outcome.status_code, _out(outcome.obj))
+
+
+@router.get("/{event_id}", response={200: EventOut, **ERRORS}, summary="Read one event")
+def get_event(request: HttpRequest, event_id: ObjectId) -> Any:
+    return _out(_event(_user(request), event_id))
+
+
+@router.patch("/{event_id}", response={200: EventOut, **ERRORS}, summary="Change an event")
+def update_event(request: HttpRequest, event_id: ObjectId, payload: EventPatchIn) -> Any:
+    user = _user(request)
+    event = _event(user, event_id)
+    if not selectors.is_manager(user):
+        return _forbidden()
+    try:
+        event = services.event_update(
+            event=event, actor=user, data=payload.model_dump(exclude_unset=True)
+        )
+    except EventError as exc:
+        return _refused(exc)
+    return _out(event)
+
+
+@router.post(
+    "/{event_id}/publish",
+    response={200: EventOut, **ERRORS},
+    summary="Publish a draft event (opens registrations)",
+)
+def publish_event(request: HttpRequest, event_id: ObjectId) -> Any:
+    user = _user(request)
+    event = _event(user, event_id)
+    if not selectors.is_manager(user):
+        return _forbidden()
+    try:
+        event = services.event_publish(event=event, actor=user)
+    except EventError as exc:
+        return _refused(exc)
+    return _out(event)
+
+
+@router.post(
+    "/{event_id}/cancel",
+    response={200: EventOut, **ERRORS},
+    summary="Cancel an event (every registered family is told)",
+)
+def cancel_event(request: HttpRequest, event_id: ObjectId) -> Any:
+    user = _user(request)
+    event = _event(user, event_id)
+    if not selectors.is_manager(user):
+        return _forbidden()
+    try:
+        event = services.event_cancel(event=event, actor=user)
+    except EventError as exc:
+        return _refused(exc)
+    return _out(event)
+
+
+# --- staff: registrations, check-in, invitations --------------------------------------------------
+
+
+@router.get(
+    "/{event_id}/registrations",
+    response={200: list[RegistrationOut], **ERRORS},
+    summary="The families registered (agency staff; an audited read)",
+)
+def list_registrations(request: HttpRequest, event_id: ObjectId) -> Any:
+    user = _user(request)
+    event = _event(user, event_id)
+    items = list(selectors.registrations_for(user, event)[:2000])
+    services.registrations_viewed(
+        actor=user, event=event, count=len(items), where="api.events.registrations"
+    )
+    return [RegistrationOut.of(r) for r in items]
+
+
+@router.post(
+    "/{event_id}/checkins",
+    response={200: CheckInOut, 201: CheckInOut, **ERRORS},
+    summary="Check a family in at the door (idempotent by scan_id)",
+    description="Give the QR code's text (`payload`) or the `registration_id` found by name. "
+    "The same `scan_id` sent again (a scan kept offline and re-sent) answers 200 with the "
+    "first check-in and records nothing; a new one answers 201. A forged or altered QR code "
+    "is 422 `bad_qr`; another event's is 409 `wrong_event`; a family not confirmed is 409 "
+    "`not_confirmed`.",
+)
+def record_checkin(request: HttpRequest, event_id: ObjectId, payload: CheckInIn) -> Any:
+    user = _user(request)
+    event = _event(user, event_id)
+    given: str | int | None = payload.payload or payload.registration_id
+    if given is None or (payload.payload and payload.registration_id):
+        return Status(
+            422,
+            {
+                "detail": [
+                    {
+                        "type": "payload_or_registration",
+                        "loc": ["body", "payload"],
+                        "msg": _("Give either the QR code's text or the registration's id."),
+                    }
+                ]
+            },
+        )
+    existed = CheckIn.objects.filter(scan_id=payload.scan_id).exists()
+    try:
+        checkin = services.checkin_record(
+            event=event,
+            actor=user,
+            payload_or_registration=given,
+            scan_id=payload.scan_id,
+            scanned_at=payload.scanned_at,
+            children_ids=payload.children_ids,
+        )
+    except EventError as exc:
+        return _refused(exc)
+    registration = checkin.registration
+    out = CheckInOut(
+        id=checkin.pk,
+        scan_id=checkin.scan_id,
+        registration_id=registration.pk,
+        registration_reference=registration.reference,
+        scanned_at=checkin.scanned_at,
+        children_checked_in=registration.children.filter(checked_in_at__isnull=False).count(),
+    )
+    return Status(200 if existed else 201, out)
+
+
+@router.post(
+    "/{event_id}/invitations",
+    response={201: InvitationOut, **ERRORS},
+    summary="Invite a family met in an encounter (email or text)",
+)
+def send_invitation(request: HttpRequest, event_id: ObjectId, payload: InvitationIn) -> Any:
+    user = _user(request)
+    event = _event(user, event_id)
+    try:
+        invitation = services.invitation_send(
+            event=event,
+            actor=user,
+            channel=payload.channel,
+            contact=payload.contact,
+            family_name=payload.family_name,
+            children_names=payload.children_names,
+            language=payload.language,
+            source_kind=payload.source_kind,
+            source_id=payload.source_id,
+        )
+    except EventError as exc:
+        return _refused(exc)
+    return Status(
+        201,
+        InvitationOut(
+            id=invitation.pk,
+            channel=invitation.channel,
+            language=invitation.language,
+            source_kind=invitation.source_kind,
+            source_id=invitation.source_id,
+            sent_at=invitation.sent_at,
+        ),
+    )
