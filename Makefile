@@ -24,6 +24,7 @@ demo: venv
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v0
 	$(DEMO_ENV) $(PY) manage.py seed_demo
 	$(DEMO_ENV) $(PY) manage.py seed_visits_demo
+	$(DEMO_ENV) $(PY) manage.py seed_events_demo
 	@echo "showup demo at http://127.0.0.1:8000/ (Ctrl-C to stop)"
 	$(DEMO_ENV) $(PY) manage.py runserver --insecure --noreload 127.0.0.1:8000
 

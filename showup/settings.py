@@ -296,7 +296,9 @@ def _tiles_origin(template: str) -> str:
 # name typed into a form can never run as code; JS lives in static/js/, CSS in static/css/.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF],
+    # 'wasm-unsafe-eval' lets the page compile WebAssembly (the door's QR decoder,
+    # static/vendor/barcode-detector/, served from 'self'); it does not allow eval() of JS.
+    "script-src": [CSP.SELF, CSP.WASM_UNSAFE_EVAL],
     "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:", "blob:", *filter(None, [_tiles_origin(SHOWUP_MAP_TILES)])],
     "connect-src": [CSP.SELF],

@@ -16,6 +16,10 @@ way), so a new module is a new app that registers itself, nothing more.
   registered job when its interval has passed (events' expiry of offered places, say).
 - home sections: `register_home_section(name, render)`; the public home page shows each
   registered section's HTML (events' upcoming community days, say) in registration order.
+- encounter kinds: `register_encounter_kind(name, provider, label)`; `encounter(name, user,
+  id)` says what an encounter (a reunited report, a completed visit) is called and what an
+  invitation to an event may prefill, or None when the user may not see it (events invites
+  families this way without importing reunite or visits).
 
 Registering again under the same name replaces the earlier entry, so a ready() that runs twice
 (tests that reload apps) registers nothing twice.
@@ -24,6 +28,7 @@ Registering again under the same name replaces the earlier entry, so a ready() t
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -182,3 +187,50 @@ def register_home_section(name: str, render: HomeSection) -> None:
 
 def home_sections() -> list[HomeSection]:
     return list(_home_sections.values())
+
+
+# --- encounter kinds ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Encounter:
+    """What a module says about one of its encounters with a family, for an invitation to an
+    event: how staff call it, and the invitation's prefill (every field editable by the
+    officer). Only details the family gave as its own contact go into email and phone."""
+
+    label: str
+    family_name: str = ""
+    children_names: tuple[str, ...] = ()
+    email: str = ""
+    phone: str = ""
+    language: str = "en"
+
+
+# (user, id) -> the encounter, or None when it does not exist, the user may not see it, or it
+# cannot lead to an invitation (a report still open, a visit not completed).
+EncounterProvider = Callable[[User, int], Encounter | None]
+
+_encounter_kinds: dict[str, tuple[EncounterProvider, Promise | str]] = {}
+
+
+def register_encounter_kind(
+    name: str, provider: EncounterProvider, label: Promise | str | None = None
+) -> None:
+    """`label` names the kind for people ("Reunited report"), shown where invitations are
+    counted by the kind of encounter that led to them."""
+    _encounter_kinds[name] = (provider, label if label is not None else name)
+
+
+def encounter(name: str, user: User, pk: int) -> Encounter | None:
+    """The encounter `pk` of kind `name` as `user` may see it; None for an unknown kind too."""
+    entry = _encounter_kinds.get(name)
+    return entry[0](user, pk) if entry is not None else None
+
+
+def encounter_kind_label(name: str) -> str:
+    entry = _encounter_kinds.get(name)
+    return str(entry[1]) if entry is not None else name
+
+
+def encounter_kinds() -> list[str]:
+    return sorted(_encounter_kinds)

@@ -858,12 +858,8 @@ def checkin_record(
         registration = registration_from_qr(payload_or_registration)
     assert registration is not None
     if registration.event_id != event.pk:
-        raise EventError(
-            "wrong_event",
-            _("This QR code is for another event (%(reference)s).")
-            % {"reference": registration.event.reference},
-            409,
-        )
+        # No reference in the message: the other event may be another agency's.
+        raise EventError("wrong_event", _("This QR code is for another event."), 409)
     try:
         with transaction.atomic():
             event = _lock_event(event)

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from showup.events import views, views_print, views_staff
+from showup.events import views, views_feedback, views_invite, views_print, views_staff
 
 app_name = "events"
 urlpatterns: list[URLPattern] = [
@@ -17,7 +17,9 @@ urlpatterns: list[URLPattern] = [
     path("r/<str:token>/feedback/", views.feedback, name="feedback"),
     # staff: coordinators change, officers read and check in
     path("staff/", views_staff.event_list, name="staff_list"),
+    path("staff/feedback/", views_feedback.results_page, name="feedback_results"),
     path("staff/new/", views_staff.event_create, name="staff_create"),
+    path("staff/invite/", views_invite.invite, name="invite"),
     path("staff/<int:pk>/", views_staff.event_detail, name="staff_detail"),
     path("staff/<int:pk>/edit/", views_staff.event_edit, name="staff_edit"),
     path("staff/<int:pk>/publish/", views_staff.event_publish, name="staff_publish"),
@@ -28,9 +30,7 @@ urlpatterns: list[URLPattern] = [
     path("staff/materials/<int:pk>/remove/", views_staff.material_remove, name="material_remove"),
     path("staff/<int:pk>/door/", views_staff.door, name="door"),
     path("staff/<int:pk>/door/checkin/", views_staff.door_checkin, name="door_checkin"),
-    path("staff/<int:pk>/badges.pdf", views_print.badges, name="badges"),
-    path("staff/children/<int:pk>/badge.pdf", views_print.badge, name="badge"),
-    path("staff/children/<int:pk>/certificate.pdf", views_print.certificate, name="certificate"),
+    path("staff/<int:pk>/door/scan/", views_staff.door_scan, name="door_scan"),
     # printing (showup.events.views_print): all badges of an event, one child's badge or certificate
     path("staff/<int:pk>/badges.pdf", views_print.badges, name="badges"),
     path("staff/children/<int:pk>/badge.pdf", views_print.badge, name="badge"),

@@ -10,8 +10,11 @@ families' names writes one audit entry with ids and counts only
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,7 +22,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,9 +31,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from showup.core.models import Role, User
-from showup.events import selectors, services
+from showup.core.when import api_time_problem
+from showup.events import attribution, selectors, services
 from showup.events.forms import ActivityForm, DoorSearchForm, EventForm, MaterialForm
-from showup.events.models import Activity, Event, Registration, SafetyMaterial
+from showup.events.models import Activity, CheckIn, Event, Registration, SafetyMaterial
 from showup.events.services import EventError
 
 RStatus = Registration.Status
@@ -296,6 +300,8 @@ def event_detail(request: HttpRequest, user: User, pk: int) -> HttpResponse:
             "offered": groups[RStatus.OFFERED],
             "closed": groups[RStatus.CANCELLED] + groups[RStatus.EXPIRED],
             "can_manage": is_manager(user),
+            "encounters": attribution.encounter_outcomes(event),
+            "children_checked_in": attribution.children_checked_in(event),
             "public_url": request.build_absolute_uri(
                 reverse("events:detail", args=[event.reference])
             ),
@@ -365,6 +371,99 @@ def door_checkin(request: HttpRequest, user: User, pk: int) -> HttpResponse:
     if query:
         target += "?" + urlencode({"q": query})
     return redirect(target + f"#family-{registration.pk}")
+
+
+# --- the door: camera scans (static/js/door-scanner.js) ---------------------------------------
+
+SCAN_FUTURE_SLACK = timedelta(minutes=5)  # a phone's clock a little ahead is not an error
+SCAN_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")  # the phone's ids are "cam-<uuid>"
+
+
+def _scan_error(code: str, message: str, status: int) -> JsonResponse:
+    return JsonResponse({"status": "error", "code": code, "message": message}, status=status)
+
+
+@never_cache
+@require_POST
+def door_scan(request: HttpRequest, pk: int) -> HttpResponse:
+    """One QR code scanned by a phone at the door, as JSON: `{"payload", "scan_id",
+    "scanned_at"}` (the scan id and time made on the phone, so a scan kept offline and sent
+    again later counts once). Answers 201 for a new check-in, 200 for a scan id already
+    recorded, with the registration's reference and the children checked in with their badge
+    links; a refusal answers its service code (`bad_qr`, `wrong_event`, `not_confirmed`...).
+    CSRF is checked as on every POST (the X-CSRFToken header). Staff of the event's agency
+    only; the answers are JSON (not a login redirect) so the phone keeps the scan and says why.
+    """
+    user = request.user
+    if not user.is_authenticated:
+        return _scan_error("login", _("Your session has ended. Log in again."), 401)
+    if not is_agency_staff(user):
+        return _scan_error("forbidden", _("Only the agency's staff check families in."), 403)
+    assert isinstance(user, User)
+    try:
+        event = _event(user, pk)
+    except Http404:
+        return _scan_error("not_found", _("No such event."), 404)
+    try:
+        data = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    if not isinstance(data, dict):
+        return _scan_error("bad_request", _("The scan could not be read."), 400)
+    payload, scan_id, when = data.get("payload"), data.get("scan_id"), data.get("scanned_at")
+    if not isinstance(payload, str) or not payload.strip() or len(payload) > 200:
+        return _scan_error("bad_qr", _("This is not a showup check-in code."), 422)
+    if not isinstance(scan_id, str) or not SCAN_ID.fullmatch(scan_id):
+        return _scan_error("bad_scan_id", _("The scan has no valid id."), 422)
+    scanned_at = _scan_time(when)
+    if scanned_at is None:
+        return _scan_error("bad_time", _("The scan has no valid time."), 422)
+    existed = CheckIn.objects.filter(scan_id=scan_id).exists()
+    try:
+        checkin = services.checkin_record(
+            event=event,
+            actor=user,
+            payload_or_registration=payload,
+            scan_id=scan_id,
+            scanned_at=scanned_at,
+        )
+    except EventError as exc:
+        return _scan_error(exc.code, exc.message, exc.status)
+    registration = checkin.registration
+    children = [c for c in registration.children.all() if c.checked_in_at is not None]
+    if existed:
+        # A re-sent scan records nothing new, but it shows the family's names again.
+        services.registrations_viewed(actor=user, event=event, count=1, where="events.door_scan")
+    return JsonResponse(
+        {
+            "status": "already" if existed else "checked_in",
+            "scan_id": checkin.scan_id,
+            "reference": registration.reference,
+            "children_checked_in": len(children),
+            "children": [
+                {"first_name": c.first_name, "badge_url": reverse("events:badge", args=[c.pk])}
+                for c in children
+            ],
+        },
+        status=200 if existed else 201,
+    )
+
+
+def _scan_time(value: object) -> datetime | None:
+    """The phone's time of the scan: ISO 8601 with an offset, a sensible year, not in the
+    future (a clock a few minutes ahead reads as now)."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if api_time_problem(parsed):
+        return None
+    now = timezone.now()
+    if parsed > now + SCAN_FUTURE_SLACK:
+        return None
+    return min(parsed, now)
 
 
 def _scan_id() -> str:

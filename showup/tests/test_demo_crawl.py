@@ -19,6 +19,7 @@ def demo(settings: Any) -> None:
     settings.DEMO_MODE = True
     call_command("seed_demo", verbosity=0)
     call_command("seed_visits_demo", verbosity=0)
+    call_command("seed_events_demo", verbosity=0)
 
 
 @pytest.mark.parametrize(

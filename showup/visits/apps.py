@@ -79,13 +79,17 @@ class VisitsConfig(AppConfig):
     verbose_name = "Visits"
 
     def ready(self) -> None:
-        """Plug visits into core: its retention purger, duty roster and audit labels."""
+        """Plug visits into core: its retention purger, duty roster, audit labels and completed
+        visits as encounters that can lead to an invitation to an event."""
         from showup.core.registry import (
             register_audit_labels,
             register_duty_roster,
+            register_encounter_kind,
             register_purger,
         )
+        from showup.visits.encounters import KIND, visit_encounter
 
         register_purger(VisitRequestPurger())
         register_duty_roster("visits.shifts", officers_on_shift)
         register_audit_labels(AUDIT_LABELS)
+        register_encounter_kind(KIND, visit_encounter, _("Completed visit"))
