@@ -98,6 +98,9 @@ def test_it_walks_the_officer_through_the_hand_off_on_a_phone(
     page.get_by_label("Last four characters of the document number").fill("7X3Q")
     page.get_by_label("The child recognises the adult").check()
     page.get_by_role("button", name="Save checklist").click()
+    # The field app sends the checklist by script and then loads the saved page: wait for that
+    # page (its message), or the next answers would be typed into the page being replaced.
+    page.get_by_text("The child stays with you until every step is done").wait_for()
     page.get_by_text("Ask the adult something only a guardian would know").wait_for()
 
     page.get_by_label("The adult described something only a guardian would know").check()
