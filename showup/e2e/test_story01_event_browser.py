@@ -2,11 +2,13 @@
 mother to the community day from the reunited report; she registers her son and his little
 sister through the invitation's link; another family fills the last places, a later family
 waits on the waitlist and is offered the places when the second family cancels from its own
-page, and accepts them; at the door an officer finds the mother's family by name and checks
-them in; her son's junior badge is printed.
+page, and accepts them; at the door an officer scans the QR code the mother's confirmation page
+showed (a second Chromium whose fake camera is fed with that very image, as in
+showup/events/tests/test_door_scan_browser.py) and her family is checked in once; the waitlisted
+family is found by name and checked in; her son's junior badge is printed from the scan's
+answer.
 
-Real Chromium at phone size (390x844). Checking in by scanning the confirmation's QR code with
-the camera is test_story01_event_scan.py's (the door scanner's own test).
+Real Chromium at phone size (390x844).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +27,12 @@ from pypdf import PdfReader
 from showup.core import sms
 from showup.e2e.conftest import screen
 from showup.events import services
-from showup.events.models import Event, Invitation, RegisteredChild, Registration
+from showup.events.models import CheckIn, Event, Invitation, RegisteredChild, Registration
+from showup.events.tests.test_door_scan_browser import (  # noqa: F401 (a fixture)
+    camera_browser,
+    door_page,
+    y4m_from_png,
+)
 from showup.reunite import services as reunite
 from showup.reunite.models import Candidate, Report
 
@@ -103,6 +111,8 @@ def test_it_replays_story_01_at_the_community_day(
     coordinator: Any,
     agency: Any,
     report_data: Any,
+    camera_browser: Any,  # noqa: F811 (the fixture imported above)
+    tmp_path: Path,
 ) -> None:
     sms.outbox.clear()
     url = live_server.url
@@ -184,6 +194,14 @@ def test_it_replays_story_01_at_the_community_day(
     assert [c.first_name for c in theirs.children.all()] == [SON, SISTER]
     shot(mother, "story01-event-03-confirmation-qr")
     screen(mother, "readme-event-confirmation-qr", top=mother.locator(".status-box"))
+    # The very image her page shows, fetched through her page (her cookies), becomes the door
+    # camera's video.
+    qr_src = qr.get_attribute("src")
+    assert qr_src
+    qr_response = mother.request.get(url + qr_src if qr_src.startswith("/") else qr_src)
+    assert qr_response.status == 200
+    assert qr_response.headers["content-type"] == "image/png"
+    video = y4m_from_png(qr_response.body(), tmp_path / "confirmation-qr.y4m")
 
     # 3. Another family takes the last two places: the event is full.
     nguyen = new_context().new_page()
@@ -222,26 +240,43 @@ def test_it_replays_story_01_at_the_community_day(
     event.refresh_from_db()
     assert services.places_left(event) == 0
 
-    # 7. At the door the officer finds the mother's family by her son's name and checks them in.
-    trooper.goto(f"{url}/events/staff/{event.pk}/door/")
-    trooper.get_by_label("Family or child's first name").fill(SON)
-    trooper.get_by_role("button", name="Search").click()
-    family = trooper.locator(f"#family-{theirs.pk}")
-    expect(trooper.locator(".door-families > li.card")).to_have_count(1)
-    expect(family).to_contain_text(MOTHER)
-    family.get_by_role("button", name="Check in the whole family").click()
-    expect(trooper.get_by_text("Checked in. Welcome!")).to_be_visible()
-    expect(family.locator(".pill.ok")).to_have_count(2)
+    # 7. At the door the officer scans the code on the mother's phone: a second Chromium whose
+    #    camera shows that image, logged in as the same officer.
+    camera = camera_browser(video)
+    door_context, door = door_page(camera, url, officer, event)
+    status = door.locator("[data-scan-status]")
+    door.get_by_role("button", name="Scan a code").click()
+    expect(status).to_have_text(f"Checked in: {theirs.reference}, 2 children", timeout=20_000)
+    assert CheckIn.objects.filter(registration=theirs).count() == 1
+    assert CheckIn.objects.filter(registration=waiting).count() == 0
+    assert theirs.children.filter(checked_in_at__isnull=False).count() == 2
     son = RegisteredChild.objects.get(registration=theirs, first_name=SON)
     assert son.checked_in_at is not None
-    shot(trooper, "story01-event-04-door")
+    scanned = door.locator("[data-scan-results] li").first
+    badge = scanned.get_by_role("link", name=re.compile(rf"^Print badge\s*:\s*{SON}$"))
+    expect(badge).to_be_visible()
+    shot(door, "story01-event-04-door-scan")
+    assert not door.errors, door.errors  # type: ignore[attr-defined]
+
+    # 8. The waitlisted family has no phone with them: the trooper finds them by name.
+    trooper.goto(f"{url}/events/staff/{event.pk}/door/")
+    trooper.get_by_label("Family or child's first name").fill("Chidi")
+    trooper.get_by_role("button", name="Search").click()
+    family = trooper.locator(f"#family-{waiting.pk}")
+    expect(trooper.locator(".door-families > li.card")).to_have_count(1)
+    expect(family).to_contain_text("Ada Okafor")
+    family.get_by_role("button", name=re.compile(r"^Checked in\s*:\s*Chidi$")).click()
+    expect(trooper.get_by_text("Checked in. Welcome!")).to_be_visible()
+    expect(family.locator(".pill.ok")).to_have_count(1)
+    assert CheckIn.objects.filter(registration=waiting).count() == 1
+    assert CheckIn.objects.filter(registration=theirs).count() == 1  # still once
+    shot(trooper, "story01-event-05-door")
     screen(trooper, "readme-event-door", top=family)
 
-    # 8. His junior badge, from the badge link at the door.
-    badge = family.get_by_role("link", name=re.compile(rf"^Print badge\s*:\s*{SON}$"))
+    # 9. Her son's junior badge, from the scan's answer at the door.
     href = badge.get_attribute("href")
     assert href == f"/events/staff/children/{son.pk}/badge.pdf"
-    response = trooper.request.get(url + href)
+    response = door.request.get(url + href)
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"
     body = response.body()
@@ -251,3 +286,4 @@ def test_it_replays_story_01_at_the_community_day(
     son.refresh_from_db()
     assert son.badge_printed_at is not None
     assert Event.objects.get(pk=event.pk).status == Event.Status.PUBLISHED
+    door_context.close()

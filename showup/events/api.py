@@ -4,8 +4,10 @@ Staff endpoints use the staff session (CSRF on unsafe methods, as every router):
 another agency answers 404 exactly like one that does not exist; what a role may see but not
 do is a 403. Coordinators and admins create and change events; officers read them, check
 families in and send invitations. The public endpoints (`/public`) need no account and show
-published events with counts, never a name. Rules refused by a service answer with the
-service's status and stable `code`.
+published events with counts, never a name; a family registers there (`POST
+/public/{reference}/registrations`) and then reads, cancels, accepts or declines with its
+private token (`/registrations/{token}`): no session, no CSRF (auth=None). Rules refused
+by a service answer with the service's status and stable `code`.
 """
 
 from __future__ import annotations
@@ -15,29 +17,34 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from ninja import Header, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError, ValidationError
 from ninja.security import SessionAuth
 
 from showup.api_errors import ERROR_RESPONSES, ErrorOut, ObjectId
-from showup.core import idempotency
+from showup.core import idempotency, ratelimit
 from showup.core.models import User
 from showup.events import selectors, services
-from showup.events.models import CheckIn, Event
+from showup.events.models import CheckIn, Event, Invitation, Registration
 from showup.events.schemas import (
     CheckInIn,
     CheckInOut,
     EventIn,
     EventOut,
     EventPatchIn,
+    FamilyRegistrationOut,
     InvitationIn,
     InvitationOut,
     PublicEventOut,
+    RegistrationIn,
     RegistrationOut,
 )
 from showup.events.services import EventError
+from showup.events.views import RSVP_LIMIT_SCOPE, waitlist_position
 
 
 class EventsStaff(SessionAuth):
@@ -150,6 +157,231 @@ def public_detail(request: HttpRequest, reference: Reference) -> Any:
     except Http404:
         return Status(404, ErrorOut(detail=_("Not found"), code="not_found"))
     return PublicEventOut.of(event, selectors.event_counts(event))
+
+
+# --- public: the family's registration (no account) -------------------------------------------
+
+# The family's private token (secrets.token_urlsafe(32): 43 URL-safe characters).
+Token = Annotated[
+    str,
+    Path(
+        min_length=20,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="The registration's private token, from the confirmation",
+    ),
+]
+
+# 429 carries Retry-After (seconds); ninja has no way to say so but openapi_extra.
+RATE_LIMITED_DOC: dict[str, Any] = {
+    "responses": {
+        "429": {
+            "description": "Too many registrations from this address (or device): wait "
+            "`Retry-After` seconds.",
+            "headers": {
+                "Retry-After": {
+                    "description": "Seconds until the limit frees",
+                    "schema": {"type": "integer", "minimum": 1},
+                }
+            },
+        }
+    }
+}
+
+
+def _anonymous_scope(request: HttpRequest) -> str:
+    """Whose Idempotency-Keys these are. A signed-in caller: her user, as the staff create.
+    An API caller without an account has no session to scope by (each call would get a new
+    one and no repeat would ever be found): her keys are scoped by her client address (as the
+    rate limit sees it, IPv6 per /64), salted and hashed (no address is stored in clear). A
+    repeat from another address is a new request; a second registration is then refused as a
+    duplicate (409), never created twice."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return idempotency.scope_for(request)
+    digest = salted_hmac(
+        "showup.events.api.idempotency", ratelimit.client_address(request), algorithm="sha256"
+    ).hexdigest()
+    return f"apiaddr:{digest[:64]}"
+
+
+def _family_out(request: HttpRequest, registration: Registration) -> FamilyRegistrationOut:
+    registration = Registration.objects.select_related("event").get(pk=registration.pk)
+    event = registration.event
+    return FamilyRegistrationOut(
+        reference=registration.reference,
+        status=registration.status,
+        event_reference=event.reference,
+        event_title=event.title,
+        event_start=event.start,
+        people=registration.people,
+        waitlist_position=waitlist_position(registration),
+        offer_expires_at=registration.offer_expires_at
+        if registration.status == Registration.Status.OFFERED
+        else None,
+        manage_url=request.build_absolute_uri(reverse("events:manage", args=[registration.token])),
+        token=registration.token,
+    )
+
+
+def _family(token: str) -> Registration | None:
+    return (
+        Registration.objects.select_related("event", "event__agency")
+        .filter(token=token, purged_at__isnull=True)
+        .first()
+    )
+
+
+def _not_found() -> Status[ErrorOut]:
+    return Status(404, ErrorOut(detail=_("Not found"), code="not_found"))
+
+
+@router.post(
+    "/public/{reference}/registrations",
+    auth=None,
+    response={201: FamilyRegistrationOut, **ERRORS},
+    summary="Register a family for a published event (public, no account)",
+    description="No account, no session, no CSRF token. The family is `confirmed` when its "
+    "people (adults and children) fit the places left, else `waitlisted`, together, and "
+    "offered places in order when they free up. The answer carries the family's private "
+    "`token` and `manage_url`: keep them, they are the only way back.\n\n"
+    "Send an `Idempotency-Key` header (a UUID) to make retries safe: a repeat with the same "
+    "key and body from the same client address answers 201 with the registration made the "
+    "first time and creates nothing; the same key with another body is 422; a repeat while "
+    "the first is still being processed is 409; a malformed key is 400. Without an account "
+    "keys are scoped by the client's address.\n\n"
+    "Errors: 404 no such published event; 409 `duplicate` (this email or phone is already "
+    "registered), 409 `event_closed` (started, ended or cancelled); 422 the values (e.g. "
+    "`family_too_large`, `no_contact`, `bad_phone`); 429 too many registrations from this "
+    "address: wait `Retry-After` seconds.",
+    openapi_extra=RATE_LIMITED_DOC,
+)
+def public_register(
+    request: HttpRequest,
+    response: HttpResponse,
+    reference: Reference,
+    payload: RegistrationIn,
+    idempotency_key: str | None = Header(
+        None,
+        alias=idempotency.HEADER,
+        description="Makes the request safe to retry: see the operation's description.",
+    ),
+) -> Any:
+    try:
+        event = selectors.public_event(reference)
+    except Http404:
+        return _not_found()
+    with _idempotency_errors():
+        claim = (
+            idempotency.Claim(
+                _anonymous_scope(request),
+                idempotency.clean_key(idempotency_key),
+                idempotency.fingerprint_json(_json_body(request, payload)),
+            )
+            if idempotency_key is not None
+            else None
+        )
+        first = idempotency.replay(claim) if claim else None
+    if first is not None and isinstance(first.obj, Registration):
+        return Status(first.status_code, _family_out(request, first.obj))
+    decision = ratelimit.check(request, RSVP_LIMIT_SCOPE)
+    if not decision.allowed:
+        response["Retry-After"] = str(decision.retry_after)
+        return Status(
+            429,
+            ErrorOut(
+                detail=_(
+                    "Too many registrations from here. Please wait %(minutes)s minutes and "
+                    "try again."
+                )
+                % {"minutes": decision.minutes},
+                code="rate_limited",
+            ),
+        )
+    invitation = None
+    if payload.invitation:
+        invitation = Invitation.objects.filter(
+            token=payload.invitation, event=event, purged_at__isnull=True
+        ).first()
+    data = payload.model_dump(exclude={"children", "invitation", "language"})
+    children = [child.model_dump() for child in payload.children]
+    try:
+        with _idempotency_errors():
+            outcome = idempotency.run_once(
+                claim,
+                lambda: services.registration_create(
+                    event=event,
+                    data=data,
+                    children=children,
+                    language=payload.language,
+                    invitation=invitation,
+                ),
+            )
+    except EventError as exc:
+        return _refused(exc)
+    return Status(outcome.status_code, _family_out(request, outcome.obj))
+
+
+@router.get(
+    "/registrations/{token}",
+    auth=None,
+    response={200: FamilyRegistrationOut, **ERRORS},
+    summary="The family's own registration, by its private token",
+    description="Where the family stands: its status, its place on the waitlist, the "
+    "deadline of an offer. Only this family's: an unknown or purged token is 404.",
+)
+def family_get(request: HttpRequest, token: Token) -> Any:
+    registration = _family(token)
+    if registration is None:
+        return _not_found()
+    return _family_out(request, registration)
+
+
+def _family_act(request: HttpRequest, token: str, act: Any) -> Any:
+    registration = _family(token)
+    if registration is None:
+        return _not_found()
+    try:
+        registration = act(registration=registration)
+    except EventError as exc:
+        return _refused(exc)
+    return _family_out(request, registration)
+
+
+@router.post(
+    "/registrations/{token}/cancel",
+    auth=None,
+    response={200: FamilyRegistrationOut, **ERRORS},
+    summary="The family cancels (its places go to the waitlist)",
+    description="Cancelling again answers 200 and changes nothing. 409 `event_closed` once "
+    "the event has started; 409 `bad_state` after an expired offer; 404 unknown token.",
+)
+def family_cancel(request: HttpRequest, token: Token) -> Any:
+    return _family_act(request, token, services.registration_cancel)
+
+
+@router.post(
+    "/registrations/{token}/accept",
+    auth=None,
+    response={200: FamilyRegistrationOut, **ERRORS},
+    summary="The family accepts the places offered to it",
+    description="200 `confirmed` (again: no change). 409 `offer_expired` when too late (the "
+    "places went to the next family); 409 `bad_state` when nothing is offered; 404 unknown "
+    "token.",
+)
+def family_accept(request: HttpRequest, token: Token) -> Any:
+    return _family_act(request, token, services.offer_accept)
+
+
+@router.post(
+    "/registrations/{token}/decline",
+    auth=None,
+    response={200: FamilyRegistrationOut, **ERRORS},
+    summary="The family declines the places offered (they go to the next family)",
+    description="200 `cancelled`. 409 `bad_state` when nothing is offered; 404 unknown token.",
+)
+def family_decline(request: HttpRequest, token: Token) -> Any:
+    return _family_act(request, token, services.offer_decline)
 
 
 # --- staff: events ----------------------------------------------------------------------------

@@ -236,3 +236,50 @@ class InvitationOut(Schema):
     source_kind: str
     source_id: int | None
     sent_at: datetime
+
+
+# --- the family's own API (no account: the public create and the private token) ---------------
+
+AgeBand = Literal["0-3", "4-6", "7-9", "10-12", "13-17"]
+
+
+class ChildIn(CheckedIn):
+    NAMES = frozenset({"first_name"})
+
+    first_name: str = Field(min_length=1, max_length=60, description="As it should be printed")
+    age_band: AgeBand
+
+
+class RegistrationIn(CheckedIn):
+    """A family registers: one adult's contact (an email or a phone, or both), the number of
+    adults, each child. `invitation` is the token of the officer's invitation, if any."""
+
+    NAMES = frozenset({"contact_name"})
+    MULTILINE = frozenset({"accessibility_needs"})
+
+    contact_name: str = Field(min_length=1, max_length=100)
+    email: str = Field("", max_length=254)
+    phone: str = Field("", max_length=32)
+    adults: int = Field(1, ge=1, le=10)
+    languages: str = Field("", max_length=200, description="Languages spoken at home")
+    accessibility_needs: str = Field("", max_length=1000)
+    language: Literal["en", "es"] = Field("en", description="For the messages to the family")
+    children: list[ChildIn] = Field(min_length=1, max_length=10)
+    invitation: str | None = Field(
+        None, min_length=1, max_length=64, description="The invitation's token, if invited"
+    )
+
+
+class FamilyRegistrationOut(Schema):
+    """What the family may know about its own registration: no other family, ever."""
+
+    reference: str
+    status: str = Field(description="confirmed, waitlisted, offered, cancelled or expired")
+    event_reference: str
+    event_title: str
+    event_start: datetime
+    people: int = Field(description="Adults and children: the places it takes")
+    waitlist_position: int | None = Field(description="1 = next in line; null unless waitlisted")
+    offer_expires_at: datetime | None = Field(description="Accept before this, when offered")
+    manage_url: str = Field(description="The family's private page (keep it private)")
+    token: str = Field(description="The private token of the /registrations/{token} calls")

@@ -84,8 +84,13 @@ def world(
     make_user: Any,
     hospital: Any,
     report_data: Any,
+    settings: Any,
 ) -> dict[str, Any]:
     """An agency with some of everything, and a session for each role."""
+    # The public registration is rate limited per address: every generated call comes from
+    # the same one, and a 429 after a few would leave the rest of its examples unexplored.
+    settings.SHOWUP_PUBLIC_RATE_DEVICE = "0"
+    settings.SHOWUP_PUBLIC_RATE_ADDRESS = "0"
     from showup.reunite import services as reunite
     from showup.reunite.models import Candidate
     from showup.visits import services as visits
@@ -138,10 +143,11 @@ def world(
 
     community_day = make_event(agency, coordinator, capacity=4)
     register(community_day, children=2)
-    register(community_day, adults=2, children=1)  # waitlisted
+    waitlisted = register(community_day, adults=2, children=1)
     ids = {
         "event_id": [community_day.pk],
         "reference": [community_day.reference],
+        "token": [waitlisted.token],
         "report_id": [found.pk, missing.pk],
         "kept_id": [missing.pk, found.pk],
         "candidate_id": list(Candidate.objects.values_list("pk", flat=True)) or [0],
@@ -218,10 +224,17 @@ def test_no_server_error_and_every_answer_documented(world: dict[str, Any]) -> N
         print(failure, end="\n\n")  # pytest shows it with the failure
     assert operations >= 30, "the schema lost operations"
     assert not failures, "\n\n".join(failures)
-    # Public operations (events' /public list and pages) answer anyone; the rest never do.
+    # Public operations (events' /public list, pages and registration) answer anyone, and so
+    # do a family's own token operations (/api/events/registrations/{token}...) for the real
+    # token; an unknown token is a 404. Every other operation never answers anonymous.
     answered = {
-        (role, code // 100) for role, label, code in world["seen"] if "/public" not in label
+        (role, code // 100)
+        for role, label, code in world["seen"]
+        if "/public" not in label and " /api/events/registrations/{token}" not in label
     }
+    assert ("anonymous", "GET /api/events/registrations/{token}", 200) in world["seen"], (
+        "the family's token view never reached the real registration"
+    )
     assert ("anonymous", 2) not in answered, "an anonymous caller got a success answer"
     for role in ("officer", "coordinator", "partner", "admin"):
         assert (role, 2) in answered, f"{role} never reached a real record: the test is blind"

@@ -2,19 +2,24 @@
 
 Staff pages: coordinators and admins of the agency change events; officers read them and check
 families in; partner staff get 403; another agency's staff get 404 (as if the event did not
-exist) and never see our events in their list. Public pages answer everyone and never show a
-name.
+exist) and never see our events in their list. The feedback results are the coordinator's:
+officers and partners get 403, another agency's coordinator sees only their own events. The
+door's camera endpoint answers JSON, never a login redirect (401 when signed out). Public pages
+answer everyone and never show a name.
 """
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from showup.events import services
-from showup.events.models import Event, Registration
+from showup.events.models import CheckIn, Event, Registration
 from showup.events.tests.factories import make_event, register
 
 pytestmark = pytest.mark.django_db
@@ -145,7 +150,34 @@ MATRIX: dict[str, tuple[str, dict[str, int | str]]] = {
             "other_coord": 404,
         },
     ),
+    "feedback_results": (
+        "get",
+        {
+            "anonymous": LOGIN,
+            "officer": 403,
+            "coordinator": 200,
+            "admin": 200,
+            "partner": 403,
+            "outsider": 403,
+            "other_coord": 200,
+        },
+    ),
+    # JSON from the phone's camera (static/js/door-scanner.js): the registration's real code.
+    "door_scan": (
+        "post_json",
+        {
+            "anonymous": 401,
+            "officer": 201,
+            "coordinator": 201,
+            "admin": 201,
+            "partner": 403,
+            "outsider": 404,
+            "other_coord": 404,
+        },
+    ),
 }
+# door_scan's refusals carry a code, so the phone can say why.
+SCAN_CODES = {401: "login", 403: "forbidden", 404: "not_found"}
 PUBLIC = ["list", "feed", "detail", "ics", "rsvp", "manage", "qr", "change", "cancel", "feedback"]
 
 
@@ -195,7 +227,7 @@ def world(
 
 def _url(name: str, world: dict[str, Any]) -> str:
     event: Event = world["event"]
-    if name == "staff_list" or name == "staff_create":
+    if name in {"staff_list", "staff_create", "feedback_results"}:
         return reverse(f"events:{name}")
     if name == "staff_publish":
         return reverse("events:staff_publish", args=[world["draft"].pk])
@@ -211,7 +243,19 @@ def _url(name: str, world: dict[str, Any]) -> str:
 def _data(name: str, world: dict[str, Any]) -> dict[str, Any]:
     if name == "door_checkin":
         return {"registration": world["registration"].pk, "scan_id": "web-matrix"}
+    if name == "door_scan":
+        return {
+            "payload": services.qr_payload(world["registration"]),
+            "scan_id": "cam-matrix",
+            "scanned_at": timezone.now().isoformat(),
+        }
     return {}
+
+
+def _request(client: Any, method: str, url: str, data: dict[str, Any]) -> Any:
+    if method == "post_json":
+        return client.post(url, json.dumps(data), content_type="application/json")
+    return getattr(client, method)(url, data)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -222,13 +266,23 @@ def test_staff_matrix(client: Any, world: dict[str, Any], view: str, role: str) 
     if user is not None:
         client.force_login(user)
     url = _url(view, world)
-    response = getattr(client, method)(url, _data(view, world))
+    response = _request(client, method, url, _data(view, world))
     want = expected[role]
     if want == LOGIN:
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login")), response["Location"]
     else:
         assert response.status_code == want, (view, role, response.status_code)
+    if method == "post_json":
+        assert response["Content-Type"] == "application/json"
+        answer = response.json()
+        if want == 201:
+            assert answer["status"] == "checked_in"
+            assert answer["reference"] == world["registration"].reference
+            assert CheckIn.objects.filter(registration=world["registration"]).count() == 1
+        else:
+            assert answer["status"] == "error" and answer["code"] == SCAN_CODES[int(want)]
+            assert not CheckIn.objects.exists()
     body = response.content.decode(errors="replace")
     if response.status_code in (403, 404) or role in {"outsider", "other_coord", "partner"}:
         assert NAMES[0] not in body and NAMES[1] not in body
@@ -257,6 +311,52 @@ def test_other_agencys_events_are_not_listed(client: Any, world: dict[str, Any])
     client.force_login(world["users"]["coordinator"])
     body = client.get(reverse("events:staff_list")).content.decode()
     assert "Their fair" not in body and world["event"].title in body
+
+
+def test_feedback_results_count_only_the_users_agency(client: Any, world: dict[str, Any]) -> None:
+    # The results list events that have begun: move both agencies' events into the past.
+    start = timezone.now() - timedelta(days=3)
+    ours, theirs = world["event"], world["theirs"]
+    Event.objects.filter(pk__in=[ours.pk, theirs.pk]).update(
+        start=start, end=start + timedelta(hours=4)
+    )
+    url = reverse("events:feedback_results")
+    client.force_login(world["users"]["other_coord"])
+    body = client.get(url).content.decode()
+    assert theirs.title in body and ours.title not in body
+    client.force_login(world["users"]["coordinator"])
+    body = client.get(url).content.decode()
+    assert ours.title in body and theirs.title not in body
+    assert NAMES[0] not in body and NAMES[1] not in body
+
+
+@pytest.mark.parametrize("role", ["officer", "coordinator"])
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (None, "bad_request"),  # not JSON at all
+        ({"payload": "SHOWUP:forged"}, "bad_qr"),  # a code showup never made
+        ({"payload": ""}, "bad_qr"),
+        ({"scan_id": "no spaces allowed"}, "bad_scan_id"),
+        ({"scanned_at": "yesterday"}, "bad_time"),
+    ],
+)
+def test_door_scan_refuses_a_bad_payload_with_a_code(
+    client: Any, world: dict[str, Any], role: str, body: dict[str, str] | None, code: str
+) -> None:
+    client.force_login(world["users"][role])
+    url = reverse("events:door_scan", args=[world["event"].pk])
+    if body is None:
+        sent = "not json"
+    else:
+        good = _data("door_scan", world)
+        sent = json.dumps({**good, **body})
+    response = client.post(url, sent, content_type="application/json")
+    assert 400 <= response.status_code < 500, response.status_code
+    answer = response.json()
+    assert answer == {"status": "error", "code": code, "message": answer["message"]}
+    assert answer["message"]
+    assert not CheckIn.objects.exists()
 
 
 def test_nav_links(client: Any, world: dict[str, Any]) -> None:
