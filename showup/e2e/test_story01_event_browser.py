@@ -246,7 +246,7 @@ def test_it_replays_story_01_at_the_community_day(
     door_context, door = door_page(camera, url, officer, event)
     status = door.locator("[data-scan-status]")
     door.get_by_role("button", name="Scan a code").click()
-    expect(status).to_have_text(f"Checked in: {theirs.reference}, 2 children", timeout=20_000)
+    expect(status).to_have_text(f"Checked in: {theirs.reference}, 2 children", timeout=45_000)
     assert CheckIn.objects.filter(registration=theirs).count() == 1
     assert CheckIn.objects.filter(registration=waiting).count() == 0
     assert theirs.children.filter(checked_in_at__isnull=False).count() == 2

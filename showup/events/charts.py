@@ -125,4 +125,6 @@ def stacked_bars(
         out.append("</g>")
         y += LABEL_HEIGHT + BAR_HEIGHT + ROW_GAP
     out.append("</svg>")
-    return mark_safe("".join(out))  # every text above is escaped
+    # Reviewed for bandit B308/B703: every text above goes through escape() or quoteattr(),
+    # and the numbers and fills are ours (test_feedback_results checks the escaping).
+    return mark_safe("".join(out))  # nosec B308 B703
