@@ -172,10 +172,12 @@ Token = Annotated[
     ),
 ]
 
-# 429 carries Retry-After (seconds); ninja has no way to say so but openapi_extra.
+# 429 carries Retry-After (seconds); ninja has no way to say so but openapi_extra. The key is
+# the int 429, as in ninja's own responses, so the two merge into one entry (a "429" string
+# would be a second key of the same name in the JSON, which Swagger UI refuses to parse).
 RATE_LIMITED_DOC: dict[str, Any] = {
     "responses": {
-        "429": {
+        429: {
             "description": "Too many registrations from this address (or device): wait "
             "`Retry-After` seconds.",
             "headers": {

@@ -322,6 +322,7 @@
         var done = function () { form.setAttribute("data-cleared", ""); HTMLFormElement.prototype.submit.call(form); };
         // The worker goes too (it would keep pages again); the next login installs it afresh.
         var forgetPages = function () {
+          try { localStorage.removeItem(KEPT_KEY); } catch (e) { /* private mode */ }
           var workers = navigator.serviceWorker && navigator.serviceWorker.getRegistrations
             ? navigator.serviceWorker.getRegistrations().then(function (regs) {
               return Promise.all(regs.map(function (reg) { return reg.unregister(); }));
@@ -342,10 +343,14 @@
 
   /* --- the service worker ---------------------------------------------------------------- */
 
+  var KEPT_KEY = "showup-shells-kept";
+  var KEPT_FOR_MS = 3600 * 1000;
+
   if ("serviceWorker" in navigator && swUrl) {
     navigator.serviceWorker.addEventListener("message", function (event) {
       var data = event.data || {};
       if (data.type === "shells-kept" && data.ok) {
+        try { localStorage.setItem(KEPT_KEY, (document.documentElement.lang || "") + "|" + Date.now()); } catch (e) { /* private mode */ }
         document.documentElement.setAttribute("data-offline-ready", "");
       } else if (data.type === "outbox-replayed") {
         report(data.results || []);
@@ -358,8 +363,16 @@
       var urls = Array.prototype.map.call(document.querySelectorAll("a[data-offline]"), function (a) {
         return new URL(a.getAttribute("data-offline") || a.href, location.href).href;
       });
-      if (reg.active && navigator.onLine !== false) {
-        reg.active.postMessage({ type: "keep-shells", urls: urls, lang: document.documentElement.lang || "" });
+      // The blank forms are fetched again at most hourly (and when the language changes), not
+      // on every page: each refresh is a request to the server in the background.
+      var lang = document.documentElement.lang || "";
+      var kept = (function () { try { return localStorage.getItem(KEPT_KEY) || ""; } catch (e) { return ""; } })();
+      var parts = kept.split("|");
+      var fresh = parts[0] === lang && Date.now() - Number(parts[1] || 0) < KEPT_FOR_MS;
+      if (fresh && navigator.serviceWorker.controller) {
+        document.documentElement.setAttribute("data-offline-ready", "");
+      } else if (reg.active && navigator.onLine !== false) {
+        reg.active.postMessage({ type: "keep-shells", urls: urls, lang: lang });
       }
     }).catch(function () { /* no service worker: the outbox still works on open pages */ });
   }
