@@ -218,3 +218,39 @@ def report_data() -> Callable[..., dict[str, Any]]:
         return base
 
     return make
+
+
+class _OneRequestAtATimeServer:
+    """Made on first use, once Django is set up (see the fixture below)."""
+
+    @staticmethod
+    def make() -> type:
+        from django.core.servers.basehttp import WSGIServer
+
+        class SerialWSGIServer(WSGIServer):
+            def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any):
+                super().__init__(*args, **kwargs)
+                self.connections_override = connections_override or {}
+
+        return SerialWSGIServer
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_serves_one_request_at_a_time(django_db_setup: Any) -> Iterator[None]:
+    """On in-memory SQLite the live server's request threads all share the test's one
+    connection, and two browser requests at once (a page and the service worker's background
+    fetch) corrupt each other's queries ("bad parameter or other API misuse"). One request at
+    a time there; Django then answers `Connection: close`, so browsers never wait on a kept
+    connection. PostgreSQL keeps the threaded server (each thread has its own connection)."""
+    from django.db import connection
+    from django.test.testcases import LiveServerThread
+
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        yield
+        return
+    threaded = LiveServerThread.server_class
+    LiveServerThread.server_class = _OneRequestAtATimeServer.make()
+    try:
+        yield
+    finally:
+        LiveServerThread.server_class = threaded
