@@ -15,6 +15,7 @@ or an email leaves showup). A registration purged since the change tells nobody.
 from __future__ import annotations
 
 import logging
+from abc import abstractmethod
 from collections.abc import Mapping
 from typing import Any
 
@@ -100,9 +101,9 @@ class _RegistrationKind(NotificationKind):
             return []  # changed again before the worker ran: this message is no longer true
         return _family_deliveries(registration)
 
+    @abstractmethod
     def text(self, registration: Registration, values: dict[str, str]) -> tuple[str, str]:
-        """(subject, body) in the active language."""
-        raise NotImplementedError
+        """(subject, body) in the active language: each kind words its own message."""
 
     def render(
         self, pk: int, delivery: Delivery, params: Mapping[str, Any], user: User | None

@@ -370,7 +370,7 @@ def test_qr_png_decodes_to_the_services_payload(client: Any, event: Event, tmp_p
     assert response.content[:8] == b"\x89PNG\r\n\x1a\n"
     assert "no-store" in response["Cache-Control"]
     if shutil.which("zbarimg") is None:
-        pytest.skip("zbarimg (Debian's zbar-tools) is not installed")
+        pytest.fail("zbarimg is missing: run scripts/ensure-fonts.sh (make test does)")
     image = tmp_path / "qr.png"
     image.write_bytes(response.content)
     decoded = subprocess.run(
