@@ -15,6 +15,7 @@ from CoreConfig.ready once every admin module is loaded).
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
 from functools import partial
 from typing import Any
@@ -36,13 +37,15 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import force_bytes
+from django.utils.html import format_html
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from showup.core.accounts import is_locked_out, unlock_sign_in
 from showup.core.audit import audit
-from showup.core.models import Agency, AuditEntry, PartnerOrganisation, Role, User
+from showup.core.models import Agency, AgencyEmblem, AuditEntry, PartnerOrganisation, Role, User
+from showup.core.photos import clean_emblem
 
 admin.site.site_header = _("showup administration")
 # The admin has no login of its own: it sends people to the site's (allauth: lockout, second
@@ -383,12 +386,55 @@ def _send_invitation_by_pk(user_pk: int, actor: User | None) -> None:
 # --- agencies and partner organisations -------------------------------------------------
 
 
+class AgencyForm(forms.ModelForm):
+    """The agency's fields, and its emblem for badges and certificates (checked like a photo,
+    stored as a small PNG)."""
+
+    emblem_file = forms.ImageField(
+        label=_("emblem"),
+        required=False,
+        help_text=_(
+            "Printed on junior badges and certificates. A PNG, JPEG or WebP picture, square "
+            "if possible; it is shrunk to 512 pixels. Without one, showup's star is printed."
+        ),
+    )
+    emblem_remove = forms.BooleanField(
+        label=_("remove the emblem (print showup's star instead)"), required=False
+    )
+
+    class Meta:
+        model = Agency
+        fields = ("name", "slug", "retention_days", "email", "phone", "phone_region")
+
+    def clean_emblem_file(self) -> bytes | None:
+        upload = self.cleaned_data.get("emblem_file")
+        return clean_emblem(upload) if upload else None
+
+
 @admin.register(Agency)
 class AgencyAdmin(AgencyScopedAdmin):
     agency_path = "pk"
+    form = AgencyForm
     list_display = ("name", "slug", "phone", "email", "retention_days")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("emblem_preview",)
+
+    @admin.display(description=_("current emblem"))
+    def emblem_preview(self, obj: Agency | None) -> str:
+        emblem = AgencyEmblem.objects.filter(agency=obj).first() if obj and obj.pk else None
+        if emblem is None:
+            return gettext("None: showup's star is printed.")
+        source = "data:image/png;base64," + base64.b64encode(bytes(emblem.png)).decode()
+        return format_html('<img src="{}" alt="" width="96" height="96" class="emblem">', source)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        png = form.cleaned_data.get("emblem_file")
+        if png:
+            AgencyEmblem.objects.update_or_create(agency=obj, defaults={"png": png})
+        elif form.cleaned_data.get("emblem_remove"):
+            AgencyEmblem.objects.filter(agency=obj).delete()
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return _is_superuser(request)  # an agency admin manages their own agency only
@@ -398,8 +444,8 @@ class AgencyAdmin(AgencyScopedAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if _is_superuser(request):
-            return ()
-        return ("slug",)
+            return ("emblem_preview",)
+        return ("slug", "emblem_preview")
 
     def get_prepopulated_fields(self, request: HttpRequest, obj: Any = None) -> dict[str, Any]:
         return {"slug": ("name",)} if _is_superuser(request) else {}

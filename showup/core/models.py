@@ -41,6 +41,23 @@ class Agency(models.Model):
         return self.name
 
 
+class AgencyEmblem(models.Model):
+    """The agency's emblem printed on junior badges and certificates: a small PNG, checked and
+    re-encoded on upload (`showup.core.photos.clean_emblem`). Kept apart from Agency so that
+    the many queries that join an agency never load the picture."""
+
+    agency = models.OneToOneField(Agency, on_delete=models.CASCADE, related_name="emblem")
+    png = models.BinaryField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("agency emblem")
+        verbose_name_plural = _("agency emblems")
+
+    def __str__(self) -> str:
+        return str(self.agency)
+
+
 class PartnerOrganisation(models.Model):
     class Kind(models.TextChoices):
         STORE = "store", _("Store")

@@ -236,3 +236,17 @@ def delete_photo(name: str) -> None:
     path = photo_path(name)
     if path is not None:
         path.unlink(missing_ok=True)
+
+
+EMBLEM_SIDE = 512  # printed at most 1 inch wide: 512 pixels is over 500 dpi
+
+
+def clean_emblem(upload: UploadedFile) -> bytes:
+    """An agency's emblem for printing: checked like a photo (the same limits, the same codes),
+    shrunk to EMBLEM_SIDE and re-encoded as a PNG without metadata. A transparent background
+    comes out white, as on the white labels it is printed on."""
+    image = clean_photo(upload)
+    image.thumbnail((EMBLEM_SIDE, EMBLEM_SIDE), Image.Resampling.LANCZOS)
+    out = BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue()

@@ -253,7 +253,7 @@ def test_it_replays_story_01_at_the_community_day(
     son = RegisteredChild.objects.get(registration=theirs, first_name=SON)
     assert son.checked_in_at is not None
     scanned = door.locator("[data-scan-results] li").first
-    badge = scanned.get_by_role("link", name=re.compile(rf"^Print badge\s*:\s*{SON}$"))
+    badge = scanned.get_by_role("button", name=re.compile(rf"^Print badge\s*:\s*{SON}$"))
     expect(badge).to_be_visible()
     shot(door, "story01-event-04-door-scan")
     assert not door.errors, door.errors  # type: ignore[attr-defined]
@@ -274,9 +274,15 @@ def test_it_replays_story_01_at_the_community_day(
     screen(trooper, "readme-event-door", top=family)
 
     # 9. Her son's junior badge, from the scan's answer at the door.
-    href = badge.get_attribute("href")
-    assert href == f"/events/staff/children/{son.pk}/badge.pdf"
-    response = door.request.get(url + href)
+    # The button posts its form (printing marks the badge as given): the same request here,
+    # from the page's own form, so the PDF can be read back.
+    form = badge.locator("xpath=ancestor::form")
+    action = form.get_attribute("action")
+    assert action == f"/events/staff/children/{son.pk}/badge.pdf"
+    token = form.locator("input[name=csrfmiddlewaretoken]").input_value()
+    response = door.request.post(
+        url + action, form={"csrfmiddlewaretoken": token}, headers={"Referer": door.url}
+    )
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"
     body = response.body()

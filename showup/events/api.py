@@ -44,7 +44,7 @@ from showup.events.schemas import (
     RegistrationOut,
 )
 from showup.events.services import EventError
-from showup.events.views import RSVP_LIMIT_SCOPE, waitlist_position
+from showup.events.views import RSVP_LIMIT_SCOPE
 
 
 class EventsStaff(SessionAuth):
@@ -217,7 +217,7 @@ def _family_out(request: HttpRequest, registration: Registration) -> FamilyRegis
         event_title=event.title,
         event_start=event.start,
         people=registration.people,
-        waitlist_position=waitlist_position(registration),
+        waitlist_position=selectors.waitlist_position(registration),
         offer_expires_at=registration.offer_expires_at
         if registration.status == Registration.Status.OFFERED
         else None,
@@ -513,7 +513,9 @@ def list_registrations(request: HttpRequest, event_id: ObjectId) -> Any:
     summary="Check a family in at the door (idempotent by scan_id)",
     description="Give the QR code's text (`payload`) or the `registration_id` found by name. "
     "The same `scan_id` sent again (a scan kept offline and re-sent) answers 200 with the "
-    "first check-in and records nothing; a new one answers 201. A forged or altered QR code "
+    "first check-in and records nothing; so does a new scan of a family whose children are "
+    "all checked in already (a second phone at another door: the answer's `scan_id` is the "
+    "first scan's). A check-in that records something answers 201. A forged or altered QR code "
     "is 422 `bad_qr`; another event's is 409 `wrong_event`; a family not confirmed is 409 "
     "`not_confirmed`.",
 )
@@ -555,6 +557,7 @@ def record_checkin(request: HttpRequest, event_id: ObjectId, payload: CheckInIn)
         scanned_at=checkin.scanned_at,
         children_checked_in=registration.children.filter(checked_in_at__isnull=False).count(),
     )
+    existed = existed or checkin.scan_id != payload.scan_id  # already in, by another scan
     return Status(200 if existed else 201, out)
 
 
@@ -562,6 +565,10 @@ def record_checkin(request: HttpRequest, event_id: ObjectId, payload: CheckInIn)
     "/{event_id}/invitations",
     response={201: InvitationOut, **ERRORS},
     summary="Invite a family met in an encounter (email or text)",
+    description="`source_kind` and `source_id` name the encounter (e.g. `reunite.report` and a "
+    "closed report's id, `visits.visit` and a completed visit's id); both or neither. An "
+    "encounter still open, another agency's or unknown is 422 `bad_source`, so attendance is "
+    "credited only to encounters that really led to it.",
 )
 def send_invitation(request: HttpRequest, event_id: ObjectId, payload: InvitationIn) -> Any:
     user = _user(request)

@@ -27,6 +27,7 @@ AUDIT_LABELS = {
     "events.offer.expired": _("Offered place expired"),
     "events.checkin.recorded": _("Family checked in at an event"),
     "events.badge.printed": _("Junior badge printed"),
+    "events.badge.viewed": _("Junior badge opened again"),
     "events.badges.printed": _("Junior badges printed (batch)"),
     "events.certificate.printed": _("Junior certificate printed"),
     "events.invitation.sent": _("Event invitation sent"),

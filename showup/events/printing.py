@@ -82,10 +82,11 @@ LINE_HEIGHT = 1.2  # the CSS line-height of a fitted text
 
 @dataclass(frozen=True)
 class Issuer:
-    """The agency printed on a badge or certificate."""
+    """The agency printed on a badge or certificate: its name and its emblem as a data URI
+    (a PNG the agency uploaded, or showup's star)."""
 
     name: str
-    emblem_svg: str  # SVG markup
+    emblem_uri: str
 
 
 @dataclass(frozen=True)
@@ -107,9 +108,14 @@ class CertificateData:
 CERTIFICATE_KINDS = ("chief", "partner")
 
 
-def default_issuer(name: str) -> Issuer:
-    """An agency with showup's star badge emblem (agencies have no emblem of their own yet)."""
-    return Issuer(name=name, emblem_svg=DEFAULT_EMBLEM.read_text(encoding="utf-8"))
+def issuer(name: str, emblem_png: bytes | None = None) -> Issuer:
+    """The agency's name with its own emblem (PNG bytes, already checked and re-encoded by
+    showup.core.photos.clean_emblem), or showup's star badge when it has none."""
+    if emblem_png:
+        uri = "data:image/png;base64," + base64.b64encode(emblem_png).decode("ascii")
+    else:
+        uri = _svg_data_uri(DEFAULT_EMBLEM.read_text(encoding="utf-8"))
+    return Issuer(name=name, emblem_uri=uri)
 
 
 # --- text measuring -------------------------------------------------------------------------
@@ -302,7 +308,7 @@ def badge_sheets_pdf(
         {
             "sheets": sheets,
             "agency": _text(issuer.name, "agency"),
-            "emblem": _svg_data_uri(issuer.emblem_svg),
+            "emblem": issuer.emblem_uri,
             "paper": layout.name,
         },
     )
@@ -335,7 +341,7 @@ def certificate_pdf(
             "event": _text(certificate.event_title, "event"),
             "date": certificate.event_date,
             "agency": _text(issuer.name, "agency"),
-            "emblem": _svg_data_uri(issuer.emblem_svg),
+            "emblem": issuer.emblem_uri,
         },
     )
     return _write_pdf(html, ["fonts.css", "certificate.css"], "\n".join(css))

@@ -116,3 +116,22 @@ def invitation_outcomes(event: Event) -> dict[str, Any]:
         )
         row["attended"] += sum(1 for r in registrations if r.checkins.all())
     return out
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    if registration.status != Registration.Status.WAITLISTED:
+        return None
+    ahead = (
+        Registration.objects.filter(
+            event_id=registration.event_id, status=Registration.Status.WAITLISTED
+        )
+        .filter(created_at__lt=registration.created_at)
+        .count()
+    )
+    ahead += Registration.objects.filter(
+        event_id=registration.event_id,
+        status=Registration.Status.WAITLISTED,
+        created_at=registration.created_at,
+        pk__lt=registration.pk,
+    ).count()
+    return ahead + 1

@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 from showup.core.audit import audit
 from showup.core.models import Agency, Role, User
 from showup.core.phones import PhoneNumberError, parse_phone
+from showup.core.registry import encounter
 from showup.core.text import text_problem
 from showup.events import notify
 from showup.events.models import (
@@ -838,7 +839,11 @@ def checkin_record(
     children_ids: list[int] | None = None,
 ) -> CheckIn:
     """Record a scan (or a search) at the door. A scan sent again with the same `scan_id`
-    (kept offline, then re-sent) returns the first CheckIn and changes nothing."""
+    (kept offline, then re-sent) returns the first CheckIn and changes nothing. A new scan of
+    a family whose children (those asked for) are all checked in already, say by a second
+    phone at another door, records nothing either and returns the family's first CheckIn: a
+    family counts once, and its children keep the time they came in. Callers tell a new
+    check-in by comparing the returned `scan_id` with the one they sent."""
     _require_staff(actor, event.agency_id)
     scan_id = (scan_id or "").strip()
     if not scan_id or len(scan_id) > 64 or text_problem(scan_id):
@@ -882,6 +887,9 @@ def checkin_record(
                         "unknown_child", _("A child is not on this registration."), 422
                     )
                 children = children.filter(pk__in=wanted)
+            earlier = registration.checkins.order_by("scanned_at", "pk").first()
+            if earlier is not None and not children.filter(checked_in_at__isnull=True).exists():
+                return earlier
             checkin = CheckIn.objects.create(
                 registration=registration, scan_id=scan_id, scanned_at=scanned_at, by=actor
             )
@@ -937,10 +945,16 @@ def invitation_send(
     source_kind: str = "",
     source_id: int | None = None,
 ) -> Invitation:
-    """An officer invites a family met in an encounter; the link prefills the RSVP form."""
+    """An officer invites a family met in an encounter; the link prefills the RSVP form.
+
+    The encounter (`source_kind`, `source_id`) must be one the registry gives this officer (a
+    closed report, a completed visit of their agency...), so attendance is never credited to
+    an open report or to another agency's. An invitation without one is allowed: the officer
+    typed the contact."""
     _require_staff(actor, event.agency_id)
     event = _lock_event(event)
     _require_open(event)
+    _require_encounter(actor, source_kind, source_id)
     _check_texts({"contact": contact, "family_name": family_name, "children_names": children_names})
     if len(family_name) > 100 or len(children_names) > 300:
         raise EventError("too_long", _("The names are too long."), 422)
@@ -980,6 +994,20 @@ def invitation_send(
     )
     notify.invitation_sent(invitation.pk)
     return invitation
+
+
+def _require_encounter(actor: User, kind: str, pk: int | None) -> None:
+    if not kind and pk is None:
+        return
+    if not kind or pk is None or encounter(kind, actor, pk) is None:
+        raise EventError(
+            "bad_source",
+            _(
+                "This encounter cannot lead to an invitation: it is still open, or it is not "
+                "one your agency closed."
+            ),
+            422,
+        )
 
 
 # --- reads that are audited ----------------------------------------------------------------

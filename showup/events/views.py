@@ -126,23 +126,6 @@ def _gone(request: HttpRequest) -> HttpResponse:
     return render(request, "events/manage_gone.html", status=404)
 
 
-def waitlist_position(registration: Registration) -> int | None:
-    if registration.status != RStatus.WAITLISTED:
-        return None
-    ahead = (
-        Registration.objects.filter(event_id=registration.event_id, status=RStatus.WAITLISTED)
-        .filter(created_at__lt=registration.created_at)
-        .count()
-    )
-    ahead += Registration.objects.filter(
-        event_id=registration.event_id,
-        status=RStatus.WAITLISTED,
-        created_at=registration.created_at,
-        pk__lt=registration.pk,
-    ).count()
-    return ahead + 1
-
-
 # --- public pages --------------------------------------------------------------------------------
 
 
@@ -392,7 +375,7 @@ def _manage_context(request: HttpRequest, registration: Registration) -> dict[st
         "r": registration,
         "event": event,
         "children": list(registration.children.all()),
-        "position": waitlist_position(registration),
+        "position": selectors.waitlist_position(registration),
         "can_change": active and is_open(event),
         "feedback_open": feedback_open,
         "feedback_given": hasattr(registration, "feedback") and feedback_open,

@@ -4,8 +4,13 @@ Staff of the event's agency only: coordinators and admins print the batch before
 officers print a single badge or certificate at check-in. Partner staff get 403; an event or a
 child of another agency answers 404, as if it did not exist. Every print writes one audit entry
 with codes and ids only: `events.badges.printed` (a batch, with its count),
-`events.badge.printed` (one child's badge, through services.badge_printed, which also stamps
-the child's `badge_printed_at`) and `events.certificate.printed`.
+`events.badge.printed` (one child's badge printed at the door: a POST, through
+services.badge_printed, which also stamps the child's `badge_printed_at`),
+`events.badge.viewed` (the same PDF opened again by a GET, which stamps nothing) and
+`events.certificate.printed`.
+
+The emblem is the agency's own (core.AgencyEmblem, uploaded in the agency admin), else
+showup's star.
 
 Query parameters: `paper=letter|a4` (default: settings.EVENTS_PAPER, else letter),
 `slot=1..8` for a sheet whose first labels are used already, `kind=chief|partner` for a
@@ -16,19 +21,21 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from showup.core.audit import audit
-from showup.core.models import User
+from showup.core.models import AgencyEmblem, User
 from showup.events import printing, selectors, services
 from showup.events.models import Event, RegisteredChild, Registration
 from showup.events.views_staff import staff_required
 
 
-def _paper(request: HttpRequest) -> str | None:
-    paper = request.GET.get("paper") or getattr(settings, "EVENTS_PAPER", "letter")
+def _paper(request: HttpRequest | QueryDict) -> str | None:
+    query = request.GET if isinstance(request, HttpRequest) else request
+    paper = query.get("paper") or getattr(settings, "EVENTS_PAPER", "letter")
     return paper if paper in printing.LAYOUTS else None
 
 
@@ -79,6 +86,12 @@ def _badge(child: RegisteredChild, event: Event, date: str) -> printing.BadgeDat
     )
 
 
+def _issuer(event: Event) -> printing.Issuer:
+    emblem = AgencyEmblem.objects.filter(agency_id=event.agency_id).values_list("png", flat=True)
+    png = emblem.first()
+    return printing.issuer(event.agency.name, bytes(png) if png else None)
+
+
 def _pdf(pdf: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -86,9 +99,10 @@ def _pdf(pdf: bytes, filename: str) -> HttpResponse:
     return response
 
 
-def _slot(request: HttpRequest) -> int | None:
+def _slot(request: HttpRequest | QueryDict) -> int | None:
     """The first label to print on (1-8 in the query, 0-7 here)."""
-    raw = request.GET.get("slot", "1")
+    query = request.GET if isinstance(request, HttpRequest) else request
+    raw = query.get("slot", "1")
     if not raw.isdigit() or not 1 <= int(raw) <= printing.BADGES_PER_SHEET:
         return None
     return int(raw) - 1
@@ -105,7 +119,7 @@ def badges(request: HttpRequest, user: User, pk: int) -> HttpResponse:
     date = _event_date(event)
     pdf = printing.badge_sheets_pdf(
         [_badge(child, event, date) for child in children],
-        issuer=printing.default_issuer(event.agency.name),
+        issuer=_issuer(event),
         paper=paper,
         first_slot=slot,
     )
@@ -123,20 +137,34 @@ def badges(request: HttpRequest, user: User, pk: int) -> HttpResponse:
 
 
 @staff_required
+@require_http_methods(["GET", "POST"])
 def badge(request: HttpRequest, user: User, pk: int) -> HttpResponse:
-    """One child's badge, printed at check-in; stamps the child's badge_printed_at."""
+    """One child's badge. Printing it at the door is a POST (the "Print badge" button), which
+    stamps the child's badge_printed_at; a GET shows the same PDF again and changes nothing,
+    so a link followed by a browser's preloader or a crawler never marks a badge as given."""
     child = _access_child(user, pk)
-    paper, slot = _paper(request), _slot(request)
+    source = request.POST if request.method == "POST" else request.GET
+    paper, slot = _paper(source), _slot(source)
     if paper is None or slot is None:
         return HttpResponseBadRequest(_("Choose the paper (letter or a4) and a label from 1 to 8."))
     event = child.registration.event
     pdf = printing.badge_sheets_pdf(
         [_badge(child, event, _event_date(event))],
-        issuer=printing.default_issuer(event.agency.name),
+        issuer=_issuer(event),
         paper=paper,
         first_slot=slot,
     )
-    services.badge_printed(child=child, actor=user)  # audits events.badge.printed
+    if request.method == "POST":
+        services.badge_printed(child=child, actor=user)  # audits events.badge.printed
+    else:
+        audit(
+            "events.badge.viewed",
+            actor=user,
+            obj=child,
+            agency_id=event.agency_id,
+            event_id=event.pk,
+            child=child.pk,
+        )
     return _pdf(pdf, f"badge-{event.reference}-{child.pk}.pdf")
 
 
@@ -157,7 +185,7 @@ def certificate(request: HttpRequest, user: User, pk: int) -> HttpResponse:
             event_date=_event_date(event),
             kind=kind,
         ),
-        issuer=printing.default_issuer(event.agency.name),
+        issuer=_issuer(event),
         paper=paper,
     )
     audit(

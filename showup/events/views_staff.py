@@ -431,6 +431,7 @@ def door_scan(request: HttpRequest, pk: int) -> HttpResponse:
         return _scan_error(exc.code, exc.message, exc.status)
     registration = checkin.registration
     children = [c for c in registration.children.all() if c.checked_in_at is not None]
+    existed = existed or checkin.scan_id != scan_id  # the family came in with another scan
     if existed:
         # A re-sent scan records nothing new, but it shows the family's names again.
         services.registrations_viewed(actor=user, event=event, count=1, where="events.door_scan")

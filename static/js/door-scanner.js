@@ -276,6 +276,29 @@
     line(li, time.toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" }), "meta");
   }
 
+  // Printing a badge is a POST (it marks the badge as given), like the door page's buttons.
+  function badgeForm(child) {
+    var form = document.createElement("form");
+    form.method = "post";
+    form.action = child.badge_url;
+    form.className = "inline";
+    var token = document.createElement("input");
+    token.type = "hidden";
+    token.name = "csrfmiddlewaretoken";
+    token.value = csrfToken();
+    var button = document.createElement("button");
+    button.type = "submit";
+    button.className = "secondary small";
+    button.textContent = msg("print-badge");
+    var hidden = document.createElement("span");
+    hidden.className = "visually-hidden";
+    hidden.textContent = ": " + child.first_name;
+    button.appendChild(hidden);
+    form.appendChild(token);
+    form.appendChild(button);
+    return form;
+  }
+
   function showResult(scan, body) {
     var n = body.children_checked_in;
     var text = plural(body.status === "already" ? "already" : "checked-in", n, { ref: body.reference });
@@ -289,16 +312,8 @@
       var name = document.createElement("bdi");
       name.className = "child-name";
       name.textContent = child.first_name;
-      var link = document.createElement("a");
-      link.className = "button secondary small";
-      link.href = child.badge_url;
-      link.textContent = msg("print-badge");
-      var hidden = document.createElement("span");
-      hidden.className = "visually-hidden";
-      hidden.textContent = ": " + child.first_name;
-      link.appendChild(hidden);
       row.appendChild(name);
-      row.appendChild(link);
+      row.appendChild(badgeForm(child));
       list.appendChild(row);
     });
     li.appendChild(list);

@@ -179,7 +179,13 @@ def test_checkin_over_the_api_is_idempotent(agency: Any, coordinator: Any, offic
 
 def test_officer_sends_an_invitation(agency: Any, coordinator: Any, officer: Any) -> None:
     event = make_event(agency, coordinator)
-    body = {"channel": "email", "contact": "mother@example.org", "source_kind": "reunite.report"}
+    body = {"channel": "email", "contact": "mother@example.org"}
+    half = {**body, "source_kind": "reunite.report"}  # an encounter's kind without its id
+    refused = _client(officer).post(
+        f"/api/events/{event.pk}/invitations", json.dumps(half), content_type="application/json"
+    )
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["type"] == "bad_source"
     response = _client(officer).post(
         f"/api/events/{event.pk}/invitations", json.dumps(body), content_type="application/json"
     )

@@ -78,6 +78,19 @@ def test_a_scan_sent_twice_counts_once(client: Any, officer: Any, door: Any) -> 
     assert listed.data["where"] == "events.door_scan" and "Mateo" not in str(listed.data)
 
 
+def test_a_second_phone_at_another_door_is_told_the_family_is_in(
+    client: Any, officer: Any, officer2: Any, door: Any
+) -> None:
+    client.force_login(officer)
+    assert scan(client, door["event"], door["code"], "cam-front").status_code == 201
+    client.force_login(officer2)
+    other = scan(client, door["event"], door["code"], "cam-side")
+    assert other.status_code == 200
+    assert other.json()["status"] == "already" and other.json()["children_checked_in"] == 2
+    assert CheckIn.objects.count() == 1
+    assert AuditEntry.objects.filter(action="events.checkin.recorded").count() == 1
+
+
 @pytest.mark.parametrize(
     "forge",
     [

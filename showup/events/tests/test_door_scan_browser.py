@@ -142,12 +142,14 @@ def test_scanning_the_confirmation_code_checks_the_family_in_once(
     assert CheckIn.objects.count() == 1
     assert family.children.filter(checked_in_at__isnull=False).count() == 2
     results = page.locator("[data-scan-results] li").first
-    expect(
-        results.get_by_role("link", name=re.compile(r"^Print badge\s*: Darius$"))
-    ).to_have_attribute(
-        "href", reverse("events:badge", args=[family.children.get(first_name="Darius").pk])
+    darius = results.get_by_role("button", name=re.compile(r"^Print badge\s*: Darius$"))
+    expect(darius.locator("xpath=ancestor::form")).to_have_attribute(
+        "action", reverse("events:badge", args=[family.children.get(first_name="Darius").pk])
     )
-    expect(results.get_by_role("link", name=re.compile(r"^Print badge\s*: Maya$"))).to_be_visible()
+    expect(darius.locator("xpath=ancestor::form")).to_have_attribute("method", "post")
+    expect(
+        results.get_by_role("button", name=re.compile(r"^Print badge\s*: Maya$"))
+    ).to_be_visible()
 
     # The same code again (the camera stopped and started): announced, not recorded again.
     page.get_by_role("button", name="Stop the camera").click()

@@ -442,3 +442,44 @@ def test_the_coordinator_sees_which_encounters_led_to_attendance(
     # A cancelled RSVP no longer counts as one made from the invitation.
     services.registration_cancel(registration=Registration.objects.get(pk=came.pk))
     assert encounter_outcomes(event)[0].rsvps == 0
+
+
+def test_attendance_is_never_credited_to_an_open_or_foreign_encounter(
+    agency: Any,
+    pair: tuple,
+    officer: Any,
+    outsider: Any,
+    other_agency: Any,
+    make_user: Any,
+    event: Any,
+    report_data: Any,
+) -> None:
+    """The API takes the encounter's kind and id as given: the service checks them."""
+    open_report = reunite.report_create(
+        agency=agency, kind="found", filed_by=officer, data=report_data("found")
+    )
+    city_coordinator = make_user("city-coordinator-9", "coordinator", other_agency)
+    theirs = make_event(other_agency, city_coordinator, title="Their day")
+    for actor, where, kind, pk in (
+        (officer, event, "reunite.report", open_report.pk),  # still open
+        (officer, event, "reunite.report", 10**9),  # no such report
+        (officer, event, "nobody.registered", pair[1].pk),  # no such kind
+        (officer, event, "reunite.report", None),  # half a source
+        (officer, event, "", pair[1].pk),
+        (outsider, theirs, "reunite.report", pair[1].pk),  # another agency's report
+    ):
+        with pytest.raises(services.EventError) as refused:
+            services.invitation_send(
+                event=where,
+                actor=actor,
+                channel="sms",
+                contact="+15550142201",
+                source_kind=kind,
+                source_id=pk,
+            )
+        assert refused.value.code == "bad_source", (kind, pk)
+    assert not Invitation.objects.exists()
+    typed = services.invitation_send(
+        event=event, actor=officer, channel="sms", contact="+15550142201"
+    )
+    assert (typed.source_kind, typed.source_id) == ("", None)

@@ -42,7 +42,7 @@ SCRIPTS = {
     "hebrew": "נועה",
 }
 LONG_NAME = "Maximiliana Alexandrina Konstantinopoulou-Vanderbilt Smithso"
-ISSUER = printing.Issuer(name="County Sheriff", emblem_svg=printing.DEFAULT_EMBLEM.read_text())
+ISSUER = printing.issuer("County Sheriff")
 
 
 def require_tools() -> None:
@@ -306,12 +306,12 @@ def test_batch_printing_is_audited_and_not_cached(
     assert "Eli" not in str(entry.data)
 
 
-def test_single_badge_marks_the_child(
+def test_printing_a_badge_at_the_door_marks_the_child(
     login: Callable[[Any], Any], officer: Any, event: Event, tmp_path: Path
 ) -> None:
     registration = family(event, "ليلى")
     child = registration.children.get()
-    response = login(officer).get(reverse("events:badge", args=[child.pk]) + "?slot=3")
+    response = login(officer).post(reverse("events:badge", args=[child.pk]), {"slot": "3"})
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("inline; filename=")
     assert "ليلى" in logical_texts(PdfReader(io.BytesIO(response.content)))
@@ -321,6 +321,25 @@ def test_single_badge_marks_the_child(
     assert [
         services.registration_from_qr(p).pk for p in decode_qr_codes(response.content, tmp_path)
     ] == [registration.pk]
+
+
+def test_opening_a_badge_again_marks_nothing(
+    login: Callable[[Any], Any], officer: Any, event: Event
+) -> None:
+    """A GET (a link followed, a preloader, a crawler) shows the PDF and stamps nothing."""
+    child = family(event, "Eli").children.get()
+    client = login(officer)
+    response = client.get(reverse("events:badge", args=[child.pk]) + "?slot=2")
+    assert response.status_code == 200
+    assert "Eli" in PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    child.refresh_from_db()
+    assert child.badge_printed_at is None
+    assert not AuditEntry.objects.filter(action="events.badge.printed").exists()
+    assert AuditEntry.objects.get(action="events.badge.viewed").data["child"] == child.pk
+    assert client.post(reverse("events:badge", args=[child.pk]), {"slot": "9"}).status_code == 400
+    assert client.put(reverse("events:badge", args=[child.pk])).status_code == 405
+    child.refresh_from_db()
+    assert child.badge_printed_at is None
 
 
 def test_certificate_kinds_and_bad_input(
@@ -359,5 +378,9 @@ def test_who_may_print(
     assert login(outsider).get(url).status_code == 404
     assert login(officer).get(url).status_code == 200
     assert login(coordinator).get(url).status_code == 200
+    if view == "badge":  # printing at the door, by the same rules
+        assert login(partner).post(url).status_code == 403
+        assert login(outsider).post(url).status_code == 404
+        assert login(officer).post(url).status_code == 200
     if view != "badges":  # a child not confirmed is not printed
         assert login(officer).get(reverse(f"events:{view}", args=[waiting.pk])).status_code == 404

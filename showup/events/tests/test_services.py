@@ -148,6 +148,57 @@ def test_checkin_by_qr_is_idempotent_and_marks_the_children(
     assert AuditEntry.objects.filter(action="events.checkin.recorded").count() == 1
 
 
+def test_a_second_phone_scanning_a_family_already_in_records_nothing(
+    agency: Any, coordinator: Any, officer: Any, officer2: Any
+) -> None:
+    """Two doors, two phones, one family: it counts once and keeps its first time."""
+    event = make_event(agency, coordinator)
+    reg = register(event, children=2)
+    payload = services.qr_payload(reg)
+    at = timezone.now() - timedelta(minutes=3)
+    first = services.checkin_record(
+        event=event, actor=officer, payload_or_registration=payload, scan_id="a-1", scanned_at=at
+    )
+    other_door = services.checkin_record(
+        event=event,
+        actor=officer2,
+        payload_or_registration=payload,
+        scan_id="b-1",
+        scanned_at=timezone.now(),
+    )
+    assert other_door.pk == first.pk and other_door.scan_id == "a-1"
+    assert CheckIn.objects.count() == 1
+    assert all(c.checked_in_at == at for c in reg.children.all())
+    assert AuditEntry.objects.filter(action="events.checkin.recorded").count() == 1
+
+
+def test_a_child_arriving_later_is_still_checked_in(
+    agency: Any, coordinator: Any, officer: Any
+) -> None:
+    event = make_event(agency, coordinator)
+    reg = register(event, children=2)
+    early, late = reg.children.order_by("pk")
+    services.checkin_record(
+        event=event,
+        actor=officer,
+        payload_or_registration=reg,
+        scan_id="t-1",
+        scanned_at=timezone.now(),
+        children_ids=[early.pk],
+    )
+    later = services.checkin_record(
+        event=event,
+        actor=officer,
+        payload_or_registration=reg,
+        scan_id="t-2",
+        scanned_at=timezone.now(),
+        children_ids=[late.pk],
+    )
+    assert later.scan_id == "t-2"
+    assert CheckIn.objects.count() == 2
+    assert reg.children.filter(checked_in_at__isnull=True).count() == 0
+
+
 def test_forged_altered_and_foreign_qr_codes_are_refused(
     agency: Any, coordinator: Any, officer: Any, outsider: Any
 ) -> None:
@@ -204,7 +255,7 @@ def test_a_waitlisted_family_cannot_check_in(agency: Any, coordinator: Any, offi
     assert exc.value.code == "not_confirmed"
 
 
-def test_invitation_prefills_and_links_the_encounter(
+def test_an_invitation_links_the_rsvp_and_names_no_child_in_the_email(
     agency: Any,
     coordinator: Any,
     officer: Any,
@@ -220,8 +271,6 @@ def test_invitation_prefills_and_links_the_encounter(
             family_name="Ortiz",
             children_names="Eli",
             language="es",
-            source_kind="reunite.report",
-            source_id=42,
         )
     assert len(mail.outbox) == 1
     assert f"/events/{event.reference}/rsvp/?i={invitation.token}" in mail.outbox[0].body

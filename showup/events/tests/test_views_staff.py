@@ -157,7 +157,10 @@ def test_door_search_by_child_or_family_name_and_check_in(
     assert family.children.get(first_name="Sofía").checked_in_at is None
     body = client.get(url, {"q": "mateo"}).content.decode()
     assert "Checked in at" in body
-    assert reverse("events:badge", args=[mateo.pk]) in body
+    assert f'method="post" action="{reverse("events:badge", args=[mateo.pk])}"' in body
+    assert "Badge printed at" not in body
+    assert client.post(reverse("events:badge", args=[mateo.pk])).status_code == 200
+    assert "Badge printed at" in client.get(url, {"q": "mateo"}).content.decode()
 
 
 def test_door_refuses_a_waitlisted_family(

@@ -287,12 +287,13 @@ class Command(BaseCommand):
         )
         deputy = users["demo-deputy"]
         # Eli's mother (story 02). The report of the donut walk stays open in the reunite demo,
-        # so the match can be confirmed and the hand-off done live; once it is closed the
-        # registry gives the prefill, until then the deputy types the mother's contact as she
-        # gave it on her report.
+        # so the match can be confirmed and the hand-off done live; an open report cannot lead
+        # to an invitation (services.invitation_send), so here the deputy typed the contact the
+        # mother gave on her report. After the hand-off, "Invite the family to an event" on the
+        # closed report is the way the walkthrough shows.
         missing = self._model_row("reunite", "Report", kind="missing", given_name="Elijah")
         if missing is not None:
-            found = encounter("reunite.report", deputy, missing.pk) or Encounter(
+            typed = Encounter(
                 label=missing.reference,
                 family_name=missing.guardian_name,
                 children_names=("Eli",),
@@ -300,12 +301,12 @@ class Command(BaseCommand):
                 email=missing.guardian_email,
                 language=missing.guardian_language or "en",
             )
-            invitation = self._invite(event, deputy, found, "reunite.report", missing.pk)
+            invitation = self._invite(event, deputy, typed, "", None)
             self._register(
                 event,
-                found.family_name,
-                found.email,
-                found.phone,
+                typed.family_name,
+                typed.email,
+                typed.phone,
                 1,
                 [("Eli", "4-6")],
                 "en",
@@ -329,7 +330,7 @@ class Command(BaseCommand):
         return cls.objects.filter(**match).order_by("pk").first()
 
     def _invite(
-        self, event: Event, officer: User, found: Encounter, kind: str, pk: int
+        self, event: Event, officer: User, found: Encounter, kind: str, pk: int | None
     ) -> Invitation:
         channel = Invitation.Channel.EMAIL if found.email else Invitation.Channel.SMS
         return services.invitation_send(
