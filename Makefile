@@ -41,7 +41,7 @@ test-postgres: venv browser
 lint: venv
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy matching showup
+	.venv/bin/mypy matching showup redaction
 
 bench: venv
 	@scripts/bootstrap.sh --group bench -q

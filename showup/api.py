@@ -50,3 +50,9 @@ api.add_router("/visits/", visits_router)
 from showup.events.api import router as events_router  # noqa: E402
 
 api.add_router("/events/", events_router)
+
+from showup.stories.api_followups import router as followups_router  # noqa: E402
+from showup.stories.api_stories import router as stories_router  # noqa: E402
+
+api.add_router("/stories/", followups_router)
+api.add_router("/stories/", stories_router)

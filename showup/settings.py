@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "showup.reunite",
     "showup.visits",
     "showup.events",
+    "showup.stories",
 ]
 
 MIDDLEWARE = [

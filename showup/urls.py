@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("showup.reunite.urls")),
     path("visits/", include("showup.visits.urls")),
     path("events/", include("showup.events.urls")),
+    path("stories/", include("showup.stories.urls")),
     path("api/", include("showup.api_urls")),
     path("admin/", admin.site.urls),
 ]
