@@ -18,15 +18,14 @@ db: venv
 
 # The demo has its own database file, made anew each time (the audit log is append-only, so
 # demo data is never deleted row by row).
-DEMO_ENV := SHOWUP_DEMO=1 SHOWUP_SQLITE_PATH=var/demo.sqlite3
+DEMO_ENV := SHOWUP_DEMO=1 SHOWUP_SQLITE_PATH=var/demo.sqlite3 SHOWUP_AUDIT_ANCHOR=var/demo-audit-anchor.json
 demo: venv
-	@mkdir -p var && rm -f var/demo.sqlite3 var/demo.sqlite3-wal var/demo.sqlite3-shm
+	@mkdir -p var && rm -f var/demo.sqlite3 var/demo.sqlite3-wal var/demo.sqlite3-shm var/demo-audit-anchor.json
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v0
 	$(DEMO_ENV) $(PY) manage.py seed_demo
 	$(DEMO_ENV) $(PY) manage.py seed_visits_demo
 	$(DEMO_ENV) $(PY) manage.py seed_events_demo
-	@echo "showup demo at http://127.0.0.1:8000/ (Ctrl-C to stop)"
-	$(DEMO_ENV) $(PY) manage.py runserver --insecure --noreload 127.0.0.1:8000
+	$(DEMO_ENV) scripts/demo-serve.sh
 
 browser:
 	@scripts/ensure-chromium.sh

@@ -234,6 +234,9 @@ TASKS = {
 
 RETENTION_DAYS_DEFAULT = envint("SHOWUP_RETENTION_DAYS", 30)
 
+# The audit chain's anchor (showup.core.audit_chain): default VAR_DIR/audit-anchor.json.
+AUDIT_ANCHOR_PATH = os.environ.get("SHOWUP_AUDIT_ANCHOR") or None
+
 # Junior badges and certificates (showup.events.printing): "letter" (Avery 5395 name badges) or
 # "a4"; a print link can ask for the other with ?paper=.
 EVENTS_PAPER = os.environ.get("SHOWUP_EVENTS_PAPER", "letter")

@@ -81,7 +81,10 @@ class ChainReport:
 
 
 def anchor_path() -> Path:
-    return Path(settings.VAR_DIR) / ANCHOR_FILE
+    """VAR_DIR/audit-anchor.json, or SHOWUP_AUDIT_ANCHOR: one anchor per database (the demo,
+    whose database is made anew each time, has its own)."""
+    configured = getattr(settings, "AUDIT_ANCHOR_PATH", None)
+    return Path(configured) if configured else Path(settings.VAR_DIR) / ANCHOR_FILE
 
 
 def read_anchor() -> dict[str, Any] | None:

@@ -185,6 +185,15 @@ def test_a_rewritten_entry_with_a_recomputed_hash_breaks_the_link(db: Any) -> No
     assert _codes(verify_chain()) == [("chain_broken", entries[2].pk)]
 
 
+def test_each_database_can_keep_its_own_anchor(db: Any, settings: Any, tmp_path: Any) -> None:
+    """The demo's database is made anew each time: its anchor must not be another's."""
+    settings.AUDIT_ANCHOR_PATH = str(tmp_path / "demo-anchor.json")
+    _entries(2)
+    assert run_check(record=True).ok
+    assert anchor_path() == tmp_path / "demo-anchor.json"
+    assert json.loads((tmp_path / "demo-anchor.json").read_text())["count"] == 2
+
+
 def test_a_cut_off_tail_is_found_against_the_last_anchor(db: Any) -> None:
     _entries(3)
     assert run_check(record=True).ok
