@@ -13,7 +13,7 @@ by a service answer with the service's status and stable `code`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
@@ -93,6 +93,20 @@ def _forbidden() -> Status[ErrorOut]:
     return Status(
         403, ErrorOut(detail=_("Only the agency's coordinators can do this."), code="forbidden")
     )
+
+
+def _manage(request: HttpRequest, event_id: int, change: Callable[[Event, User], Event]) -> Any:
+    """A coordinator's change to an event: 403 for other staff, the service's coded refusal,
+    else the event as it now is."""
+    user = _user(request)
+    event = _event(user, event_id)
+    if not selectors.is_manager(user):
+        return _forbidden()
+    try:
+        event = change(event, user)
+    except EventError as exc:
+        return _refused(exc)
+    return _out(event)
 
 
 def _out(event: Event) -> EventOut:
@@ -442,17 +456,12 @@ def get_event(request: HttpRequest, event_id: ObjectId) -> Any:
 
 @router.patch("/{event_id}", response={200: EventOut, **ERRORS}, summary="Change an event")
 def update_event(request: HttpRequest, event_id: ObjectId, payload: EventPatchIn) -> Any:
-    user = _user(request)
-    event = _event(user, event_id)
-    if not selectors.is_manager(user):
-        return _forbidden()
-    try:
-        event = services.event_update(
-            event=event, actor=user, data=payload.model_dump(exclude_unset=True)
-        )
-    except EventError as exc:
-        return _refused(exc)
-    return _out(event)
+    data = payload.model_dump(exclude_unset=True)
+    return _manage(
+        request,
+        event_id,
+        lambda event, user: services.event_update(event=event, actor=user, data=data),
+    )
 
 
 @router.post(
@@ -461,15 +470,9 @@ def update_event(request: HttpRequest, event_id: ObjectId, payload: EventPatchIn
     summary="Publish a draft event (opens registrations)",
 )
 def publish_event(request: HttpRequest, event_id: ObjectId) -> Any:
-    user = _user(request)
-    event = _event(user, event_id)
-    if not selectors.is_manager(user):
-        return _forbidden()
-    try:
-        event = services.event_publish(event=event, actor=user)
-    except EventError as exc:
-        return _refused(exc)
-    return _out(event)
+    return _manage(
+        request, event_id, lambda event, user: services.event_publish(event=event, actor=user)
+    )
 
 
 @router.post(
@@ -478,15 +481,9 @@ def publish_event(request: HttpRequest, event_id: ObjectId) -> Any:
     summary="Cancel an event (every registered family is told)",
 )
 def cancel_event(request: HttpRequest, event_id: ObjectId) -> Any:
-    user = _user(request)
-    event = _event(user, event_id)
-    if not selectors.is_manager(user):
-        return _forbidden()
-    try:
-        event = services.event_cancel(event=event, actor=user)
-    except EventError as exc:
-        return _refused(exc)
-    return _out(event)
+    return _manage(
+        request, event_id, lambda event, user: services.event_cancel(event=event, actor=user)
+    )
 
 
 # --- staff: registrations, check-in, invitations --------------------------------------------------

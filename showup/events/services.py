@@ -416,18 +416,18 @@ def activity_add(
     return activity
 
 
+def _remove_part(part: Activity | SafetyMaterial, actor: User, name: str) -> None:
+    """Remove an event's activity or safety material: managers only, audited by id."""
+    event = part.event
+    _require_manager(actor, event.agency_id)
+    ids: dict[str, Any] = {"event_id": event.pk, name: part.pk}
+    audit(f"events.{name}.removed", actor=actor, agency_id=event.agency_id, **ids)
+    part.delete()
+
+
 @transaction.atomic
 def activity_remove(*, activity: Activity, actor: User) -> None:
-    event = activity.event
-    _require_manager(actor, event.agency_id)
-    audit(
-        "events.activity.removed",
-        actor=actor,
-        agency_id=event.agency_id,
-        event_id=event.pk,
-        activity=activity.pk,
-    )
-    activity.delete()
+    _remove_part(activity, actor, "activity")
 
 
 @transaction.atomic
@@ -449,16 +449,7 @@ def material_add(
 
 @transaction.atomic
 def material_remove(*, material: SafetyMaterial, actor: User) -> None:
-    event = material.event
-    _require_manager(actor, event.agency_id)
-    audit(
-        "events.material.removed",
-        actor=actor,
-        agency_id=event.agency_id,
-        event_id=event.pk,
-        material=material.pk,
-    )
-    material.delete()
+    _remove_part(material, actor, "material")
 
 
 # --- registrations ----------------------------------------------------------------
