@@ -25,6 +25,7 @@ demo: venv
 	$(DEMO_ENV) $(PY) manage.py seed_demo
 	$(DEMO_ENV) $(PY) manage.py seed_visits_demo
 	$(DEMO_ENV) $(PY) manage.py seed_events_demo
+	$(DEMO_ENV) $(PY) manage.py seed_followups_demo
 	$(DEMO_ENV) scripts/demo-serve.sh
 
 browser:

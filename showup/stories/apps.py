@@ -10,5 +10,10 @@ class StoriesConfig(AppConfig):
     verbose_name = _("Stories")
 
     def ready(self) -> None:
-        """Plug stories into core: retention purger, notification kinds, audit labels,
-        periodic follow-up reminders (registered by the modules below as they are built)."""
+        """Plug stories into core: retention purgers, notification kinds, audit labels,
+        the periodic follow-up reminders and the coordinator's overdue section."""
+        from showup.stories import followups, notes, notify
+
+        followups.register()
+        notes.register()
+        notify.register()

@@ -130,6 +130,9 @@ class ThankYouNote(models.Model):
         blank=True,
         related_name="thank_you_notes",
     )
+    # The officer as the writer named them (a name or badge number), kept privately for the
+    # coordinator when it matched nobody or more than one person.
+    officer_hint = models.CharField(max_length=100, blank=True)
     # The reference of an encounter the writer gave (a report's or a visit's), as typed.
     encounter_reference = models.CharField(max_length=20, blank=True)
     author_name = models.CharField(_("your name"), max_length=100, blank=True)
