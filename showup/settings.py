@@ -190,6 +190,11 @@ SHOWUP_ALTCHA_EXPIRES_SECONDS = envint("SHOWUP_ALTCHA_EXPIRES_SECONDS", 1200)
 # Files under PRIVATE_MEDIA_ROOT/photos that no row names and older than this are deleted by
 # the retention run (showup.core.orphans): what a request killed mid-submit left behind.
 SHOWUP_ORPHAN_FILE_GRACE_SECONDS = envint("SHOWUP_ORPHAN_FILE_GRACE_SECONDS", 3600)
+# Story media (showup.stories.services, probed by redaction.media.probe before anything is
+# kept): bytes of one upload, seconds of a clip, pixels of a photo or of a video frame.
+SHOWUP_STORY_MAX_BYTES = envint("SHOWUP_STORY_MAX_BYTES", 200 * 1024 * 1024)
+SHOWUP_STORY_MAX_SECONDS = envint("SHOWUP_STORY_MAX_SECONDS", 120)
+SHOWUP_STORY_MAX_PIXELS = envint("SHOWUP_STORY_MAX_PIXELS", 24_000_000)
 # Counters must be shared by every web process: the database cache (its table is created by
 # `migrate`, see showup.core.apps, and by the test runner).
 CACHES = {

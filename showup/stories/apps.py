@@ -12,8 +12,9 @@ class StoriesConfig(AppConfig):
     def ready(self) -> None:
         """Plug stories into core: retention purgers, notification kinds, audit labels,
         the periodic follow-up reminders and the coordinator's overdue section."""
-        from showup.stories import followups, notes, notify
+        from showup.stories import followups, notes, notify, services
 
         followups.register()
         notes.register()
         notify.register()
+        services.register()

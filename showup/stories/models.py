@@ -181,6 +181,9 @@ class Story(models.Model):
     # Names the coordinator adds to those the linked records know (a nickname, a pet name),
     # one per line: private, used only to take them out.
     extra_names = models.TextField(_("other names to take out"), max_length=2000, blank=True)
+    # The names the linked records knew when the draft was made (one per line): private, kept
+    # so the text is still checked for them if the encounter can no longer be read.
+    known_names = models.TextField(blank=True)
     # The text with names replaced (made by the redaction, edited by the reviewer).
     public_body = models.TextField(blank=True)
     # What the story came from: an encounter (registry kind and id) or a thank-you note.
