@@ -26,6 +26,7 @@ demo: venv
 	$(DEMO_ENV) $(PY) manage.py seed_visits_demo
 	$(DEMO_ENV) $(PY) manage.py seed_events_demo
 	$(DEMO_ENV) $(PY) manage.py seed_followups_demo
+	$(DEMO_ENV) $(PY) manage.py seed_stories_demo
 	$(DEMO_ENV) scripts/demo-serve.sh
 
 browser:
@@ -46,6 +47,7 @@ lint: venv
 bench: venv
 	@scripts/bootstrap.sh --group bench -q
 	$(PY) bench/run.py
+	$(PY) bench/redaction.py
 
 # showup under load (locust, gunicorn, the task worker, a throwaway PostgreSQL): a few minutes,
 # writes the "Load test" section of docs/benchmarks.md. Not part of `test` or CI.

@@ -24,9 +24,9 @@ from showup.stories.models import Consent, Story, StoryMedia
 TITLE = "Lunch on the curb"
 CHILD = "Danny"
 BODY = (
-    "A call about raised voices outside a corner shop was over by the time Officer Reyes "
+    "A call about raised voices outside a corner shop was over by the time Officer Okafor "
     f"arrived. What he noticed was {CHILD}, nine years old, sitting alone on the curb with a "
-    "backpack too big for him. He had not eaten since the morning. Officer Reyes sat down "
+    "backpack too big for him. He had not eaten since the morning. Officer Okafor sat down "
     f"beside him and shared his lunch, and they talked until {CHILD}'s aunt came to pick him "
     "up. The shop's camera saw it all; with his family's consent, we share it here, with "
     "every face blurred."

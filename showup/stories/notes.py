@@ -230,9 +230,10 @@ def published_notes(agency: Agency) -> QuerySet[ThankYouNote]:
 
 
 def public_signature(note: ThankYouNote) -> str:
-    """How a published note is signed: the writer's first name, or "a family"."""
-    first = (note.author_name or "").split()
-    return first[0] if first else str(_("a family"))
+    """How a published note is signed: always "a family". The writer is often a child's
+    parent, and a parent's first name beside the story of the day can point to the child;
+    the name stays with the private original, for the coordinator."""
+    return str(_("a family"))
 
 
 def note_viewed(*, note: ThankYouNote, actor: User) -> None:

@@ -30,7 +30,7 @@ from showup.core import ratelimit
 from showup.core.models import Agency
 from showup.stories import services, storage
 from showup.stories.errors import StoryError
-from showup.stories.models import Consent, Story, StoryMedia
+from showup.stories.models import Consent, Story, StoryMedia, ThankYouNote
 from showup.stories.views_stories import file_response
 
 CONSENT_LIMIT_SCOPE = "stories.consent"
@@ -70,11 +70,17 @@ def story_list(request: HttpRequest) -> HttpResponse:
     agencies = Agency.objects.filter(
         pk__in=services.published_stories().values("agency_id")
     ).order_by("name")
+    # The units whose pages carry published thank-you notes from families.
+    thanked = (
+        Agency.objects.filter(thank_you_notes__status=ThankYouNote.Status.PUBLISHED)
+        .distinct()
+        .order_by("name")
+    )
     return _fresh(
         render(
             request,
             "stories/public/list.html",
-            {"rows": rows, "agency": agency, "agencies": agencies},
+            {"rows": rows, "agency": agency, "agencies": agencies, "thanked": thanked},
         )
     )
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from showup.core.models import User
-from showup.tests.test_public_pages import crawl
+from showup.tests.test_public_pages import crawl, seed_stories
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +20,7 @@ def demo(settings: Any) -> None:
     call_command("seed_demo", verbosity=0)
     call_command("seed_visits_demo", verbosity=0)
     call_command("seed_events_demo", verbosity=0)
+    seed_stories()  # follow-ups, the cookies note and the curb story
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from showup.reunite.models import Report
+from showup.stories.models import Story
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,9 @@ def crawl(
         response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
         if statuses is not None:
             statuses[url] = response.status_code
-        body = response.content.decode("utf-8", "replace") if response.status_code == 200 else ""
+        streamed = getattr(response, "streaming", False)
+        ok = response.status_code == 200 and not streamed  # a file (redacted media) has no text
+        body = response.content.decode("utf-8", "replace") if ok else ""
         seen[url] = body
         if "text/html" in response.get("Content-Type", ""):
             parser = LinkParser()
@@ -58,15 +61,37 @@ def child_names() -> set[str]:
     return names
 
 
+def seed_stories() -> Story:
+    """The demo's thank-you note and its curb story (a small clip, to keep the suite quick)."""
+    from showup.core.models import Agency, User
+    from showup.stories.demo_stories import seed_curb_story
+
+    call_command("seed_followups_demo", verbosity=0)
+    agency = Agency.objects.get(slug="demo")
+    author = User.objects.get(username="demo-coordinator")
+    reviewer = User.objects.get(username="demo-admin")
+    return seed_curb_story(agency, author, reviewer, size=(320, 240), seconds=2.0)
+
+
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_it_shows_no_child_name_on_any_public_page(settings: Any, language: str) -> None:
+    from showup.stories.demo_stories import CHILD
+
     settings.DEMO_MODE = True
     call_command("seed_demo", verbosity=0)
-    names = child_names()
+    story = seed_stories()
+    assert story.status == Story.Status.PUBLISHED
+    names = child_names() | {CHILD}
     assert {"Marcus", "Elijah", "Carter"} <= names  # the crawl really has names to look for
     status_pages = [f"/status/{r.status_token}/" for r in Report.objects.all()]
-    pages = crawl(Client(), ["/", "/missing/", *status_pages], language)
+    start = ["/", "/missing/", "/stories/feed.atom", *status_pages]
+    pages = crawl(Client(), start, language)
     assert "/missing/" in pages and len(pages) > len(status_pages)
+    # The stories pages, the feed and the share preview are reached and checked too.
+    story_page = f"/stories/s/{story.public_token}/"
+    assert {"/stories/", story_page, "/stories/thanks/demo/"} <= set(pages)
+    assert 'property="og:image"' in pages[story_page]
+    assert story.public_token in pages["/stories/feed.atom"]
     for url, body in pages.items():
         for name in names:
             assert not re.search(rf"\b{re.escape(name)}\b", body), f"{name!r} appears on {url}"

@@ -80,8 +80,8 @@ class Command(BaseCommand):
             note = notes.note_create(
                 agency=agency,
                 body=COOKIES,
-                author_name="Leilani Kahale",
-                author_email="leilani@example.org",
+                author_name="Dana Carter",
+                author_email="dana.carter@example.org",
                 officer_hint="Deputy Delgado",
             )
             notes.note_edit(note=note, actor=coordinator, public_body=COOKIES_PUBLIC)
