@@ -404,6 +404,9 @@ MEDIA_MESSAGES = {
     "too_long": gettext_lazy("This video is too long (over %(seconds)s seconds). Send a clip."),
     "too_many_pixels": gettext_lazy("This picture is too large (over %(mp)s megapixels)."),
     "no_video_stream": gettext_lazy("This file has no video in it."),
+    "video_too_large": gettext_lazy(
+        "This video's picture is larger than 1080p. Please send a 1080p or smaller copy."
+    ),
     "cancelled": gettext_lazy("The redaction was cancelled."),
     "unavailable": gettext_lazy("Faces cannot be blurred on this server right now. Try later."),
     "failed": gettext_lazy("The redaction failed. Try again, or send another file."),
@@ -486,11 +489,18 @@ def _probe(path: Path) -> Any:
     except ImportError as exc:
         raise _media_error("unavailable") from exc
     try:
-        return probe(
+        info = probe(
             path, max_bytes=max_bytes(), max_seconds=max_seconds(), max_pixels=max_pixels()
         )
     except MediaError as exc:
         raise _media_error(exc.code) from None
+    from redaction.video import MAX_VIDEO_PIXELS
+
+    # Photos may be a phone's full size; video redaction works on 1080p at most (the
+    # detector's time grows with the picture), so a larger clip is refused here, at upload.
+    if info.kind == "video" and info.width * info.height > MAX_VIDEO_PIXELS:
+        raise _media_error("video_too_large")
+    return info
 
 
 def _enqueue(media_pk: int) -> None:

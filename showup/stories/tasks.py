@@ -172,7 +172,7 @@ def run(media_pk: int) -> str:
                 progress=_progress_writer(media_pk, REDACT_SHARE, 100 - REDACT_SHARE),
                 should_cancel=should_cancel,
                 detector=detector,
-                allowed=keep_frames,
+                allowed=list(done.kept_boxes),  # every frame of a kept adult's track
             )
             report.update(
                 recheck_frames=checked.frames,

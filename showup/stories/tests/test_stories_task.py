@@ -240,3 +240,43 @@ def test_the_demo_curb_story_is_published_redacted(
     assert story.status == "published"
     html = page.content.decode()
     assert CHILD not in html and f"/m/{media.pk}/file/" in html
+
+
+def test_an_adults_face_kept_in_a_clip_passes_the_recheck_on_every_frame(
+    coordinator: Any, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The re-check allows the kept track on every frame, not only on the frame chosen."""
+    story = draft(coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        media = services.media_add(actor=coordinator, story=story, upload=_clip(tmp_path, 3.0))
+    from redaction.recheck import faces_on_frame
+
+    faces = faces_on_frame(storage.path_of(media.original_name))  # type: ignore[arg-type]
+    assert faces, "the clip shows a face on its first frame"
+    box = max(faces, key=lambda b: b.w * b.h)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.media_rerun(
+            actor=coordinator, media=media, keep_faces=[[0, box.x, box.y, box.w, box.h]]
+        )
+    media.refresh_from_db()
+    assert media.report["kept_faces"] >= 1
+    assert media.report["recheck_passed"] is True, media.report.get("recheck_faces")
+
+
+def test_a_video_larger_than_1080p_is_refused_at_upload(coordinator: Any, tmp_path: Path) -> None:
+    import imageio_ffmpeg
+    import numpy as np
+
+    path = tmp_path / "wide.mp4"
+    writer = imageio_ffmpeg.write_frames(str(path), (2560, 1440), fps=5, macro_block_size=16)
+    writer.send(None)
+    for _ in range(3):
+        writer.send(np.zeros((1440, 2560, 3), dtype=np.uint8).tobytes())
+    writer.close()
+    before = _stored()
+    upload = SimpleUploadedFile("wide.mp4", path.read_bytes(), content_type="video/mp4")
+    with pytest.raises(StoryError) as refused:
+        services.media_add(actor=coordinator, story=draft(coordinator), upload=upload)
+    assert refused.value.code == "video_too_large"
+    assert "1080p" in refused.value.message
+    assert _stored() == before  # nothing kept
