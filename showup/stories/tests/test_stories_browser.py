@@ -37,7 +37,6 @@ def test_the_curb_story_from_draft_to_revocation(
 ) -> None:
     from redaction.recheck import recheck
     from redaction.synthetic import make_clip
-
     from showup.stories import tasks
 
     # The upload queues the redaction; this test is the worker (below), so the page's
@@ -64,9 +63,7 @@ def test_the_curb_story_from_draft_to_revocation(
     status = page.locator(f"#media-status-{media.pk}")
     expect(status.locator("[data-progress-label]")).to_have_text("Waiting to be redacted")
     # A worker takes it and reports progress: the page follows without a reload.
-    StoryMedia.objects.filter(pk=media.pk).update(
-        status=StoryMedia.Status.PROCESSING, progress=35
-    )
+    StoryMedia.objects.filter(pk=media.pk).update(status=StoryMedia.Status.PROCESSING, progress=35)
     expect(status.locator("[data-progress-label]")).to_have_text("Being redacted")
     expect(status.locator("[data-progress-value]")).to_have_text("35%")
     expect(status.locator("[data-progress-bar]")).to_have_attribute("value", "35")
