@@ -77,7 +77,7 @@ class NoteForm(TextCheckedForm, forms.Form):
         max_length=notes.NAME_MAX,
         required=False,
         help_text=gettext_lazy(
-            'If the note is published, only your first name is shown (or "a family").'
+            'Your name is never shown: a published note is signed "a family".'
         ),
     )
     author_email = forms.EmailField(

@@ -77,6 +77,8 @@ def test_the_main_pages_load_without_a_single_csp_violation(
     base = live_server.url
     violations: list[str] = []
     # A guardian, no account.
+    for path in ["/stories/", "/stories/thanks/", f"/stories/thanks/{agency.slug}/"]:
+        violations += watch.visit(base + path)
     for path in ["/", "/missing/", f"/status/{missing.status_token}/", "/api/docs"]:
         violations += watch.visit(base + path)
     assert page.locator("#swagger-ui .info").count() == 1  # Swagger UI rendered itself
@@ -90,6 +92,7 @@ def test_the_main_pages_load_without_a_single_csp_violation(
         "/visits/",
         "/visits/my-day/",
         "/visits/calendar/",
+        "/stories/follow-ups/",
     ]:
         violations += watch.visit(base + path)
     assert page.goto(base + "/staff/board/") is not None
@@ -97,9 +100,20 @@ def test_the_main_pages_load_without_a_single_csp_violation(
     violations += [f"board, live: {v}" for v in page.evaluate("window.__cspViolations")]
 
     admin = make_user("csp-admin", "admin", agency, is_staff=True, is_superuser=True)
+    from showup.stories.services import story_create
+
+    draft = story_create(actor=admin, title="Lunch on the curb", body="An officer sat down.")
     page.context.clear_cookies()
     log_in(page, base, admin)
-    for path in ["/admin/", "/admin/core/user/", f"/admin/core/user/{officer.pk}/change/"]:
+    for path in [
+        "/admin/",
+        "/admin/core/user/",
+        f"/admin/core/user/{officer.pk}/change/",
+        "/stories/drafts/",
+        "/stories/new/",
+        "/stories/notes/",
+        f"/stories/drafts/{draft.pk}/",
+    ]:
         violations += watch.visit(base + path)
 
     assert violations == []
