@@ -197,6 +197,36 @@ def _story(user: User, pk: int) -> Story:
     return services.access_story(user, pk)
 
 
+@router.get(
+    "/public",
+    auth=None,
+    response={200: list[PublicStoryOut], **ERRORS},
+    summary="Published stories (public, no account)",
+)
+def public_list(request: HttpRequest, agency: str = "") -> Any:
+    from showup.core.models import Agency
+
+    chosen = Agency.objects.filter(slug=agency[:50]).first() if agency else None
+    if agency and chosen is None:
+        return Status(404, ErrorOut(detail=_("Not found"), code="not_found"))
+    out = []
+    for story in services.published_stories(chosen)[:50]:
+        out.append(
+            PublicStoryOut(
+                title=story.title,
+                public_body=story.public_body,
+                url=reverse("stories:public_story", args=[story.public_token]),
+                agency=story.agency.name,
+                published_at=story.published_at,
+                media=[
+                    reverse("stories:public_media", args=[story.public_token, m.pk, "file"])
+                    for m in services.public_media(story)
+                ],
+            )
+        )
+    return out
+
+
 @router.get("", response={200: list[StoryOut], **ERRORS}, summary="The agency's stories")
 def story_list(request: HttpRequest) -> Any:
     try:
@@ -222,7 +252,7 @@ def story_create(request: HttpRequest, data: StoryIn) -> Any:
     return Status(201, StoryOut.of(story))
 
 
-@router.get("/{int:story_id}", response={200: StoryOut, **ERRORS}, summary="One story")
+@router.get("/{story_id}", response={200: StoryOut, **ERRORS}, summary="One story")
 def story_get(request: HttpRequest, story_id: ObjectId) -> Any:
     try:
         return StoryOut.of(_story(_user(request), story_id))
@@ -231,7 +261,7 @@ def story_get(request: HttpRequest, story_id: ObjectId) -> Any:
 
 
 @router.patch(
-    "/{int:story_id}",
+    "/{story_id}",
     response={200: StoryOut, **ERRORS},
     summary="Change the draft, or (reviewer) the public text",
     description="422 `known_name` when the public text names someone the records know.",
@@ -256,7 +286,7 @@ def story_patch(request: HttpRequest, story_id: ObjectId, data: StoryPatchIn) ->
 
 
 @router.post(
-    "/{int:story_id}/media",
+    "/{story_id}/media",
     response={201: MediaOut, **ERRORS},
     summary="Upload a photo or a short video (redacted in the background)",
     description="413 `too_large`; 422 `unsupported`, `corrupt`, `too_long`, "
@@ -289,7 +319,7 @@ def _media(request: HttpRequest, media_id: int) -> tuple[User, StoryMedia]:
     return user, services.access_media(user, media_id)
 
 
-@router.get("/media/{int:media_id}", response={200: MediaOut, **ERRORS}, summary="Media status")
+@router.get("/media/{media_id}", response={200: MediaOut, **ERRORS}, summary="Media status")
 def media_get(request: HttpRequest, media_id: ObjectId) -> Any:
     try:
         return MediaOut.of(_media(request, media_id)[1])
@@ -297,7 +327,7 @@ def media_get(request: HttpRequest, media_id: ObjectId) -> Any:
         return _refused(exc)
 
 
-@router.post("/media/{int:media_id}/cancel", response={200: MediaOut, **ERRORS}, summary="Cancel")
+@router.post("/media/{media_id}/cancel", response={200: MediaOut, **ERRORS}, summary="Cancel")
 def media_cancel(request: HttpRequest, media_id: ObjectId) -> Any:
     try:
         user, media = _media(request, media_id)
@@ -308,7 +338,7 @@ def media_cancel(request: HttpRequest, media_id: ObjectId) -> Any:
 
 
 @router.post(
-    "/media/{int:media_id}/redact",
+    "/media/{media_id}/redact",
     response={200: MediaOut, **ERRORS},
     summary="Redact again, keeping the chosen adult faces",
 )
@@ -323,7 +353,7 @@ def media_rerun(request: HttpRequest, media_id: ObjectId, data: KeepFacesIn) -> 
 
 
 @router.post(
-    "/media/{int:media_id}/checked",
+    "/media/{media_id}/checked",
     response={200: MediaOut, **ERRORS},
     summary="A person looked at a flagged output and found no face",
 )
@@ -337,7 +367,7 @@ def media_checked(request: HttpRequest, media_id: ObjectId) -> Any:
 
 
 @router.post(
-    "/{int:story_id}/consents",
+    "/{story_id}/consents",
     response={201: ConsentOut, **ERRORS},
     summary="Record a guardian's consent (to the text, or to one media item)",
 )
@@ -366,7 +396,7 @@ def consent_create(request: HttpRequest, story_id: ObjectId, data: ConsentIn) ->
 
 
 @router.post(
-    "/consents/{int:consent_id}/revoke",
+    "/consents/{consent_id}/revoke",
     response={200: ConsentOut, **ERRORS},
     summary="Withdraw a consent (unpublishes at once)",
 )
@@ -386,7 +416,7 @@ def consent_revoke(request: HttpRequest, consent_id: ObjectId, data: RevokeIn) -
     return ConsentOut.of(consent)
 
 
-@router.post("/{int:story_id}/publish", response={200: StoryOut, **ERRORS}, summary="Approve")
+@router.post("/{story_id}/publish", response={200: StoryOut, **ERRORS}, summary="Approve")
 def story_publish(request: HttpRequest, story_id: ObjectId) -> Any:
     try:
         user = _user(request)
@@ -396,7 +426,7 @@ def story_publish(request: HttpRequest, story_id: ObjectId) -> Any:
     return StoryOut.of(story)
 
 
-@router.post("/{int:story_id}/unpublish", response={200: StoryOut, **ERRORS}, summary="Withdraw")
+@router.post("/{story_id}/unpublish", response={200: StoryOut, **ERRORS}, summary="Withdraw")
 def story_unpublish(request: HttpRequest, story_id: ObjectId) -> Any:
     try:
         user = _user(request)
@@ -404,33 +434,3 @@ def story_unpublish(request: HttpRequest, story_id: ObjectId) -> Any:
     except StoryError as exc:
         return _refused(exc)
     return StoryOut.of(story)
-
-
-@router.get(
-    "/public",
-    auth=None,
-    response={200: list[PublicStoryOut], **ERRORS},
-    summary="Published stories (public, no account)",
-)
-def public_list(request: HttpRequest, agency: str = "") -> Any:
-    from showup.core.models import Agency
-
-    chosen = Agency.objects.filter(slug=agency[:50]).first() if agency else None
-    if agency and chosen is None:
-        return Status(404, ErrorOut(detail=_("Not found"), code="not_found"))
-    out = []
-    for story in services.published_stories(chosen)[:50]:
-        out.append(
-            PublicStoryOut(
-                title=story.title,
-                public_body=story.public_body,
-                url=reverse("stories:public_story", args=[story.public_token]),
-                agency=story.agency.name,
-                published_at=story.published_at,
-                media=[
-                    reverse("stories:public_media", args=[story.public_token, m.pk, "file"])
-                    for m in services.public_media(story)
-                ],
-            )
-        )
-    return out
