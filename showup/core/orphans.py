@@ -14,7 +14,7 @@ With no module registered nothing is deleted: a photo nobody vouches for is not 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -44,12 +44,24 @@ def _claimed(names: list[str]) -> set[str]:
     return claimed
 
 
-class OrphanPhotoPurger:
-    name = "orphan_files"
+class OrphanFilePurger:
+    """Deletes the files under one private folder that no row names, once older than the
+    grace period. `claimed(names)` returns the names that rows still use; a module with a
+    folder of its own registers one of these with its own `name`, folder and claim."""
+
+    def __init__(
+        self,
+        name: str,
+        folder: Callable[[], Path],
+        claimed: Callable[[list[str]], set[str]],
+        what: str,
+    ) -> None:
+        self.name = name
+        self._folder = folder
+        self._claimed = claimed
+        self._what = what
 
     def purge(self, now: datetime, dry_run: bool) -> dict[str, Any]:
-        if not photo_references():
-            return {"files": 0, "kept": 0, "skipped": "no_module_names_photos"}
         cutoff = now.timestamp() - settings.SHOWUP_ORPHAN_FILE_GRACE_SECONDS
         orphans: list[Path] = []
         kept = 0
@@ -58,14 +70,14 @@ class OrphanPhotoPurger:
         def sift(paths: list[Path]) -> None:
             nonlocal kept
             named = [p.name for p in paths if not p.name.endswith(PARTIAL_SUFFIX)]
-            claimed = _claimed(named) if named else set()
+            claimed = self._claimed(named) if named else set()
             for path in paths:
                 if path.name in claimed:
                     kept += 1
                 else:
                     orphans.append(path)
 
-        for path in _old_files(photo_root(), cutoff):
+        for path in _old_files(self._folder(), cutoff):
             batch.append(path)
             if len(batch) >= BATCH:
                 sift(batch)
@@ -76,6 +88,23 @@ class OrphanPhotoPurger:
             for path in orphans:
                 path.unlink(missing_ok=True)
         return {"files": len(orphans), "kept": kept}
+
+    def summary(self, counts: dict[str, Any], dry_run: bool) -> list[str]:
+        verb = "Would delete" if dry_run else "Deleted"
+        return [f"{verb} {counts['files']} orphan {self._what} file(s) that no row names."]
+
+
+class OrphanPhotoPurger(OrphanFilePurger):
+    """Children's photos: claimed by the modules registered with
+    showup.core.registry.register_photo_references."""
+
+    def __init__(self) -> None:
+        super().__init__("orphan_files", photo_root, _claimed, "photo")
+
+    def purge(self, now: datetime, dry_run: bool) -> dict[str, Any]:
+        if not photo_references():
+            return {"files": 0, "kept": 0, "skipped": "no_module_names_photos"}
+        return super().purge(now, dry_run)
 
     def summary(self, counts: dict[str, Any], dry_run: bool) -> list[str]:
         if "skipped" in counts:

@@ -88,6 +88,7 @@ AUDIT_LABELS = {
 def register() -> None:
     """What the lead calls from StoriesConfig.ready(): the purger, the audit labels and the
     home page's latest stories."""
+    from showup.core.orphans import OrphanFilePurger
     from showup.core.registry import (
         register_audit_labels,
         register_home_section,
@@ -96,6 +97,10 @@ def register() -> None:
     from showup.stories.views_public import home_section
 
     register_purger(StoryPurger())
+    # Files a killed upload or task left under stories/ that no row names.
+    register_purger(
+        OrphanFilePurger("stories.orphan_files", storage.root, story_media_files, "story media")
+    )
     register_audit_labels(AUDIT_LABELS)
     register_home_section("stories.latest", home_section)
 
@@ -1005,7 +1010,7 @@ class StoryPurger:
 
 
 def story_media_files(names: Any) -> set[str]:
-    """Files under stories/ that rows still name (for an orphan sweep, if the lead adds one)."""
+    """Files under stories/ that rows still name (the orphan sweep keeps these)."""
     wanted = set(names)
     found: set[str] = set()
     for row in StoryMedia.objects.filter(

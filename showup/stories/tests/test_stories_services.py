@@ -300,3 +300,28 @@ def test_register_adds_the_purger_and_labels() -> None:
     services.register()
     assert any(p.name == "stories.stories" for p in purgers())
     assert audit_label("stories.story.published") == "Story published"
+
+
+def test_story_files_no_row_names_are_swept_once_old(coordinator: Any) -> None:
+    """A killed upload or task leaves a file under stories/ that no row names."""
+    import os
+
+    from showup.core.registry import purgers
+
+    story = draft(coordinator)
+    media = ready_media(story)
+    kept = [storage.path_of(media.original_name), storage.path_of(media.redacted_name)]
+    stray = storage.root() / "0123456789abcdef.mp4"
+    stray.write_bytes(b"left by a killed request")
+    fresh = storage.root() / "fedcba9876543210.jpg"
+    fresh.write_bytes(b"being saved right now")
+    past = timezone.now().timestamp() - 2 * 3600
+    for path in [*kept, stray]:
+        assert path is not None
+        os.utime(path, (past, past))
+    sweep = next(p for p in purgers() if p.name == "stories.orphan_files")
+    assert sweep.purge(timezone.now(), dry_run=True) == {"files": 1, "kept": 2}
+    assert stray.exists()
+    sweep.purge(timezone.now(), dry_run=False)
+    assert not stray.exists() and fresh.exists()
+    assert all(path is not None and path.exists() for path in kept)
