@@ -92,6 +92,7 @@ def make_user(db: Any) -> Callable[..., Any]:
     from showup.core.models import User
 
     def make(username: str, role: str, agency: Any, partner_org: Any = None, **extra: Any) -> Any:
+        extra.setdefault("first_name", username.title())
         user = User.objects.create_user(
             username=username,
             password=PASSWORD,
@@ -99,7 +100,6 @@ def make_user(db: Any) -> Callable[..., Any]:
             agency=agency,
             partner_org=partner_org,
             email=f"{username}@example.org",
-            first_name=username.title(),
             **extra,
         )
         give_second_factor(user)

@@ -207,8 +207,25 @@ def known_names(story: Story, actor: User | None) -> list[str]:
     return out
 
 
-def redact_text(text: str, known: Sequence[str]) -> RedactedText:
-    """The text with names replaced (fail closed: no redaction module, no public text)."""
+def staff_names(agency_id: int | None) -> list[str]:
+    """The agency's officers', coordinators' and admins' names: a story may name the officer
+    (they are the unit's staff, not a family). A staff name that is also a known name of the
+    family is still taken out (redact_names gives known names the last word)."""
+    names: list[str] = []
+    rows = User.objects.filter(
+        agency_id=agency_id or 0,
+        is_active=True,
+        role__in=[Role.OFFICER, Role.COORDINATOR, Role.ADMIN],
+    ).values_list("first_name", "last_name")
+    for first, last in rows:
+        full = f"{first} {last}".strip()
+        names += [n for n in (full, last.strip()) if n]
+    return names
+
+
+def redact_text(text: str, known: Sequence[str], agency_id: int | None = None) -> RedactedText:
+    """The text with names replaced (fail closed: no redaction module, no public text). The
+    agency's staff names stay."""
     try:
         from redaction.names import redact_names
     except ImportError as exc:
@@ -217,7 +234,9 @@ def redact_text(text: str, known: Sequence[str]) -> RedactedText:
             _("Names cannot be taken out right now, so the story cannot be saved. Try later."),
             503,
         ) from exc
-    return redact_names(text, list(known), replacement=replacement())
+    return redact_names(
+        text, list(known), replacement=replacement(), allowed_names=staff_names(agency_id)
+    )
 
 
 def _names_in(text: str, known: Sequence[str]) -> list[str]:
@@ -334,7 +353,7 @@ def story_create(
     )
     known = known_names(story, actor)
     story.known_names = "\n".join(name for name in known if name not in _lines(extra_names))
-    story.public_body = redact_text(body, known).text
+    story.public_body = redact_text(body, known, story.agency_id).text
     check_public_text(title, known)
     with transaction.atomic():
         story.save()
@@ -370,7 +389,7 @@ def story_update(
         known = known_names(story, actor)
         check_public_text(story.title, known)
         if changed:
-            story.public_body = redact_text(body, known).text
+            story.public_body = redact_text(body, known, story.agency_id).text
         back = _back_to_review(story)
         story.save()
         audit("stories.story.changed", actor=actor, obj=story, text=changed, back_to_review=back)

@@ -325,3 +325,23 @@ def test_story_files_no_row_names_are_swept_once_old(coordinator: Any) -> None:
     sweep.purge(timezone.now(), dry_run=False)
     assert not stray.exists() and fresh.exists()
     assert all(path is not None and path.exists() for path in kept)
+
+
+def test_the_officers_name_stays_and_the_childs_goes(coordinator: Any, make_user: Any) -> None:
+    make_user("okafor", "officer", coordinator.agency, first_name="Sam", last_name="Okafor")
+    story = services.story_create(
+        actor=coordinator,
+        title="Lunch on the curb",
+        body="Officer Okafor sat down beside Danny and shared his lunch.",
+        extra_names="Danny",
+    )
+    assert "Okafor" in story.public_body
+    assert "Danny" not in story.public_body
+    # A staff name the family also carries is still taken out.
+    other = services.story_create(
+        actor=coordinator,
+        title="Home again",
+        body="Sam Okafor, nine, waited with the officer.",
+        extra_names="Sam Okafor",
+    )
+    assert "Okafor" not in other.public_body and "Sam" not in other.public_body
