@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -39,6 +40,18 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+SLUG_PATTERN = re.compile(r"[-a-zA-Z0-9_]{1,50}")
+
+
+def agency_by_slug(value: object) -> Agency | None:
+    """The agency a slug from a query string, form or API body names, or None. Anything that
+    is not a slug (NUL, other characters, too long) is None before the database sees it:
+    PostgreSQL refuses a NUL in a query, which would be a server error."""
+    if not isinstance(value, str) or not SLUG_PATTERN.fullmatch(value.strip()):
+        return None
+    return Agency.objects.filter(slug=value.strip()).first()
 
 
 class AgencyEmblem(models.Model):

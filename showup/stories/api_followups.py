@@ -27,7 +27,7 @@ from ninja.security import SessionAuth
 
 from showup.api_errors import ERROR_RESPONSES, CheckedIn, ErrorOut, ObjectId
 from showup.core import idempotency, ratelimit
-from showup.core.models import Agency, User
+from showup.core.models import User, agency_by_slug
 from showup.stories import followups, notes
 from showup.stories.errors import StoryError
 from showup.stories.models import FollowUp, ThankYouNote
@@ -410,7 +410,7 @@ def public_note(
     payload: PublicNoteIn,
     idempotency_key: str | None = Header(None, alias=idempotency.HEADER),
 ) -> Any:
-    agency = Agency.objects.filter(slug=payload.agency).first()
+    agency = agency_by_slug(payload.agency)
     if agency is None:
         return _not_found()
     with _idempotency_errors():

@@ -21,7 +21,7 @@ from ninja import Form as NinjaForm
 from ninja.security import SessionAuth
 
 from showup.api_errors import ERROR_RESPONSES, ErrorOut, ObjectId
-from showup.core.models import User
+from showup.core.models import User, agency_by_slug
 from showup.stories import services
 from showup.stories.errors import StoryError
 from showup.stories.models import Consent, Story, StoryMedia
@@ -204,9 +204,7 @@ def _story(user: User, pk: int) -> Story:
     summary="Published stories (public, no account)",
 )
 def public_list(request: HttpRequest, agency: str = "") -> Any:
-    from showup.core.models import Agency
-
-    chosen = Agency.objects.filter(slug=agency[:50]).first() if agency else None
+    chosen = agency_by_slug(agency) if agency else None
     if agency and chosen is None:
         return Status(404, ErrorOut(detail=_("Not found"), code="not_found"))
     out = []

@@ -32,7 +32,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from showup.core import idempotency, ratelimit
-from showup.core.models import Agency, User
+from showup.core.models import Agency, User, agency_by_slug
 from showup.core.phones import format_phone, tel_uri
 from showup.core.text import TextCheckedForm
 from showup.stories import followups, notes
@@ -76,9 +76,7 @@ class NoteForm(TextCheckedForm, forms.Form):
         label=gettext_lazy("Your name (optional)"),
         max_length=notes.NAME_MAX,
         required=False,
-        help_text=gettext_lazy(
-            'Your name is never shown: a published note is signed "a family".'
-        ),
+        help_text=gettext_lazy('Your name is never shown: a published note is signed "a family".'),
     )
     author_email = forms.EmailField(
         label=gettext_lazy("Your email (optional, private)"),
@@ -137,7 +135,7 @@ def note_form(request: HttpRequest) -> HttpResponse:
     limited: dict[str, Any] | None = None
     sent: dict[str, Any] | None = None
     status = 200
-    agency = Agency.objects.filter(slug=request.POST.get("agency") or initial["agency"]).first()
+    agency = agency_by_slug(request.POST.get("agency") or initial["agency"])
     if request.method == "POST":
         status = 400
         try:

@@ -27,7 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from showup.core import ratelimit
-from showup.core.models import Agency
+from showup.core.models import Agency, agency_by_slug
 from showup.stories import services, storage
 from showup.stories.errors import StoryError
 from showup.stories.models import Consent, Story, StoryMedia, ThankYouNote
@@ -43,10 +43,10 @@ def _fresh(response: HttpResponseBase) -> Any:
 
 
 def _agency(request: HttpRequest) -> Agency | None:
-    slug = (request.GET.get("agency") or "").strip()[:50]
+    slug = (request.GET.get("agency") or "").strip()
     if not slug:
         return None
-    agency = Agency.objects.filter(slug=slug).first()
+    agency = agency_by_slug(slug)
     if agency is None:
         raise Http404
     return agency

@@ -190,9 +190,7 @@ def _draft_highlight(story: Story, user: User) -> SafeString | None:
     if not story.body:
         return None
     try:
-        found = services.redact_text(
-            story.body, services.known_names(story, user), story.agency_id
-        )
+        found = services.redact_text(story.body, services.known_names(story, user), story.agency_id)
     except StoryError:
         return None
     return highlight_spans(story.body, list(found.spans))
