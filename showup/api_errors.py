@@ -12,13 +12,17 @@ gettext when raised, in the language LocaleMiddleware activated for the request.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any, ClassVar
 
+from django.http import HttpRequest
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy, ngettext_lazy, pgettext, pgettext_lazy
 from ninja import Field, Path, Schema
+from ninja.errors import HttpError, ValidationError
 from pydantic import ValidationInfo, field_validator
 
 from showup.core.text import checked_text
@@ -233,3 +237,36 @@ def checked_time(value: datetime | None) -> datetime | None:
         if problem:
             raise ValueError(problem)
     return value
+
+
+# --- Idempotency-Key on API creates (reunite, events, stories) ----------------------------------
+
+
+def json_body(request: HttpRequest, payload: Schema) -> Any:
+    """The request body as sent (for the idempotency fingerprint), or the parsed payload."""
+    try:
+        return json.loads(request.body)
+    except ValueError:
+        return payload.model_dump(mode="json")
+
+
+@contextmanager
+def idempotency_errors() -> Iterator[None]:
+    """An `Idempotency-Key` that cannot be honoured: 400 malformed, 409 still in flight, 422
+    already used with another body (in the shape of every other 422)."""
+    from showup.core import idempotency
+
+    try:
+        yield
+    except idempotency.IdempotencyError as exc:
+        if exc.code == "key_reused":
+            raise ValidationError(
+                [
+                    {
+                        "type": "idempotency_key_reused",
+                        "loc": ["header", idempotency.HEADER],
+                        "msg": exc.message,
+                    }
+                ]
+            ) from exc
+        raise HttpError(exc.status, exc.message) from exc

@@ -12,20 +12,20 @@ by a service answer with the service's status and stable `code`.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
-from ninja import Header, Path, Query, Router, Schema, Status
-from ninja.errors import HttpError, ValidationError
+from ninja import Header, Path, Query, Router, Status
+from ninja.errors import HttpError
 from ninja.security import SessionAuth
 
 from showup.api_errors import ERROR_RESPONSES, ErrorOut, ObjectId
+from showup.api_errors import idempotency_errors as _idempotency_errors
+from showup.api_errors import json_body as _json_body
 from showup.core import idempotency, ratelimit
 from showup.core.models import User
 from showup.events import selectors, services
@@ -112,32 +112,6 @@ def _manage(request: HttpRequest, event_id: int, change: Callable[[Event, User],
 def _out(event: Event) -> EventOut:
     event = Event.objects.select_related("agency").prefetch_related("activities").get(pk=event.pk)
     return EventOut.of(event, selectors.event_counts(event))
-
-
-@contextmanager
-def _idempotency_errors() -> Iterator[None]:
-    """As reunite's API: 400 malformed key, 409 still in flight, 422 reused with another body."""
-    try:
-        yield
-    except idempotency.IdempotencyError as exc:
-        if exc.code == "key_reused":
-            raise ValidationError(
-                [
-                    {
-                        "type": "idempotency_key_reused",
-                        "loc": ["header", idempotency.HEADER],
-                        "msg": exc.message,
-                    }
-                ]
-            ) from exc
-        raise HttpError(exc.status, exc.message) from exc
-
-
-def _json_body(request: HttpRequest, payload: Schema) -> Any:
-    try:
-        return json.loads(request.body)
-    except ValueError:
-        return payload.model_dump(mode="json")
 
 
 # --- public ---------------------------------------------------------------------------------

@@ -6,9 +6,6 @@ Like the HTML views, these functions validate input and check access, then call 
 a report the caller may not see answers 404 exactly like one that does not exist.
 """
 
-import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -21,6 +18,8 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import SessionAuth
 
 from showup.api_errors import ERROR_RESPONSES, ObjectId
+from showup.api_errors import idempotency_errors as _idempotency_errors
+from showup.api_errors import json_body as _json_body
 from showup.core import idempotency
 from showup.core.access import can_decide_matches, can_file_reports, can_hand_off, is_staff_user
 from showup.core.audit import audit
@@ -137,34 +136,6 @@ def report_create(
             ),
         )
     return Status(outcome.status_code, _reload(outcome.obj.pk))
-
-
-def _json_body(request: HttpRequest, payload: Schema) -> Any:
-    """The request body as sent (for the idempotency fingerprint), or the parsed payload."""
-    try:
-        return json.loads(request.body)
-    except ValueError:
-        return payload.model_dump(mode="json")
-
-
-@contextmanager
-def _idempotency_errors() -> Iterator[None]:
-    """An `Idempotency-Key` that cannot be honoured: 400 malformed, 409 still in flight, 422
-    already used with another body (in the shape of every other 422)."""
-    try:
-        yield
-    except idempotency.IdempotencyError as exc:
-        if exc.code == "key_reused":
-            raise ValidationError(
-                [
-                    {
-                        "type": "idempotency_key_reused",
-                        "loc": ["header", idempotency.HEADER],
-                        "msg": exc.message,
-                    }
-                ]
-            ) from exc
-        raise HttpError(exc.status, exc.message) from exc
 
 
 class ReportFilter(Schema):

@@ -10,9 +10,6 @@ address (429 with Retry-After) and made safe to retry with an `Idempotency-Key` 
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, ClassVar, Literal
 
@@ -22,10 +19,12 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Query, Router, Schema, Status
-from ninja.errors import HttpError, ValidationError
+from ninja.errors import HttpError
 from ninja.security import SessionAuth
 
 from showup.api_errors import ERROR_RESPONSES, CheckedIn, ErrorOut, ObjectId
+from showup.api_errors import idempotency_errors as _idempotency_errors
+from showup.api_errors import json_body as _json_body
 from showup.core import idempotency, ratelimit
 from showup.core.models import User, agency_by_slug
 from showup.stories import followups, notes
@@ -180,31 +179,6 @@ def _refused(exc: StoryError) -> Status[Any]:
 
 def _not_found() -> Status[ErrorOut]:
     return Status(404, ErrorOut(detail=_("Not found"), code="not_found"))
-
-
-@contextmanager
-def _idempotency_errors() -> Iterator[None]:
-    try:
-        yield
-    except idempotency.IdempotencyError as exc:
-        if exc.code == "key_reused":
-            raise ValidationError(
-                [
-                    {
-                        "type": "idempotency_key_reused",
-                        "loc": ["header", idempotency.HEADER],
-                        "msg": exc.message,
-                    }
-                ]
-            ) from exc
-        raise HttpError(exc.status, exc.message) from exc
-
-
-def _json_body(request: HttpRequest, payload: Schema) -> Any:
-    try:
-        return json.loads(request.body)
-    except ValueError:
-        return payload.model_dump(mode="json")
 
 
 def _followup(user: User, pk: int) -> FollowUp:
