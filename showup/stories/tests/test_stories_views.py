@@ -255,3 +255,20 @@ def test_keeping_an_adults_face_through_the_page(
     media.refresh_from_db()
     assert len(media.keep_faces) == 1 and media.report["kept_faces"] == 1
     assert media.status == StoryMedia.Status.READY
+
+
+def test_highlighting_escapes_everything_but_its_own_marks() -> None:
+    from types import SimpleNamespace
+
+    from showup.stories.views_stories import highlight_placeholder, highlight_spans
+
+    text = "<b>Danny</b> & <script>x</script>"
+    span = SimpleNamespace(start=3, end=8, source="known")
+    html = str(highlight_spans(text, [span]))
+    assert html == (
+        '&lt;b&gt;<mark class="name-known">Danny</mark>&lt;/b&gt; &amp; '
+        "&lt;script&gt;x&lt;/script&gt;"
+    )
+    assert str(highlight_placeholder("[name] & <i>[name]</i>")) == (
+        "<mark>[name]</mark> &amp; &lt;i&gt;<mark>[name]</mark>&lt;/i&gt;"
+    )
