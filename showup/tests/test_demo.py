@@ -37,3 +37,20 @@ def test_it_is_idempotent() -> None:
     count = Report.objects.count()
     call_command("seed_demo", verbosity=0)
     assert Report.objects.count() == count
+
+
+def test_the_stories_demo_command_publishes_the_curb_story_once() -> None:
+    """`make demo` runs seed_stories_demo: story 03 published with its redacted clip."""
+    from showup.stories.demo_stories import CHILD
+    from showup.stories.models import Story, StoryMedia
+
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_stories_demo", verbosity=0)
+    story = Story.objects.get()
+    assert story.status == Story.Status.PUBLISHED
+    assert CHILD not in story.public_body and "Okafor" in story.public_body
+    media = StoryMedia.objects.get(story=story)
+    assert media.status == StoryMedia.Status.READY and media.report["recheck_passed"]
+    assert story.consents.filter(revoked_at__isnull=True).count() == 2
+    call_command("seed_stories_demo", verbosity=0)
+    assert Story.objects.count() == 1
