@@ -43,3 +43,41 @@ class NoStoreMiddleware:
             if "Expires" in response:
                 del response["Expires"]
         return response
+
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+def _carries_nul(request: HttpRequest) -> bool:
+    if "\x00" in request.path_info:
+        return True
+    for key, values in request.GET.lists():
+        if "\x00" in key or any("\x00" in value for value in values):
+            return True
+    if request.method == "POST" and request.content_type == FORM_TYPE:
+        for key, values in request.POST.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                return True
+    return False
+
+
+class RefuseNulMiddleware:
+    """A NUL character in the address, the query or a plain form is refused with a 400 before
+    any view runs. No page or form of ours takes one (showup.core.text refuses them in every
+    field), and PostgreSQL refuses a NUL in a query with an error, so a token or slug read from
+    the URL (/status/<token>/, /events/<reference>/, ?agency=) would otherwise be a server
+    error. JSON and multipart bodies are checked where they are read (schemas, forms)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if _carries_nul(request):
+            from django.http import HttpResponseBadRequest, JsonResponse
+            from django.utils.translation import gettext as _
+
+            message = _("This address contains a character that is not allowed.")
+            if request.path_info.startswith("/api/"):  # the API's error shape
+                return JsonResponse({"detail": message, "code": "bad_character"}, status=400)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

@@ -358,3 +358,35 @@ def test_visit_references_are_random_not_sequential(
     assert len(set(refs)) == 3
     for ref, pk_ref in zip(refs, ("V-00001", "V-00002", "V-00003"), strict=True):
         assert ref.startswith("V-") and len(ref) == 11 and ref != pk_ref
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/status/%00/",
+        "/events/%00/",
+        "/stories/s/%00/",
+        "/stories/s/a%00b/m/1/file/",
+        "/stories/consent/%00x/",
+        "/stories/?agency=%00",
+        "/events/?q=a%00b",
+        "/missing/?x%00=1",
+    ],
+)
+def test_a_nul_in_the_address_is_a_400_never_a_server_error(client: Any, db: Any, url: str) -> None:
+    """PostgreSQL refuses a NUL in a query: without the middleware these were 500s there."""
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 400, url
+    assert "carácter" in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_a_nul_in_an_api_query_is_a_json_400(client: Any, db: Any) -> None:
+    response = client.get("/api/stories/public", {"agency": "x\x00"})
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_character"
+
+
+def test_a_nul_in_a_plain_form_is_a_400(client: Any, db: Any) -> None:
+    response = client.post("/stories/thanks/", {"agency": "demo", "body": "Gracias\x00"})
+    assert response.status_code == 400
