@@ -387,6 +387,9 @@ def test_a_nul_in_an_api_query_is_a_json_400(client: Any, db: Any) -> None:
     assert response.json()["code"] == "bad_character"
 
 
-def test_a_nul_in_a_plain_form_is_a_400(client: Any, db: Any) -> None:
-    response = client.post("/stories/thanks/", {"agency": "demo", "body": "Gracias\x00"})
+def test_a_nul_in_a_form_comes_back_with_what_was_typed(client: Any, agency: Any) -> None:
+    """Forms are not refused wholesale: the field says why and the rest is kept."""
+    typed = {"agency": agency.slug, "body": "Gracias\x00", "author_name": "Ana Ruiz"}
+    response = client.post("/stories/thanks/", typed)
     assert response.status_code == 400
+    assert "Ana Ruiz" in response.content.decode()
