@@ -144,3 +144,25 @@ def test_the_far_crowd_does_not_hide_the_right_report(scene: Scene) -> None:
     index = Matcher().build_index(scene.pool)
     got = index.rank(scene.found, top=1)
     assert got and got[0].other_id == "M-right", got
+
+
+SMALL_CROWD = 300  # the size of today's pre-score cut
+
+
+def test_a_small_crowd_added_first_hides_nothing_from_a_linear_scan() -> None:
+    small = build_scene(n_crowd=SMALL_CROWD)
+    later = [*small.crowd, small.right]  # the right report filed last
+    got = Matcher().rank(small.found, later, top=1)
+    assert got and got[0].other_id == "M-right", got
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 12: the 300-row pre-score cut keeps older rows on ties, so 300 implausible "
+    "look-alikes filed earlier push out the right report filed last",
+)
+def test_the_right_report_filed_last_survives_the_pre_score_cut() -> None:
+    small = build_scene(n_crowd=SMALL_CROWD)
+    index = Matcher().build_index([*small.crowd, small.right])
+    got = index.rank(small.found, top=1)
+    assert got and got[0].other_id == "M-right", got
