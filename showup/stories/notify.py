@@ -9,6 +9,7 @@ public text only (names and contact details already taken out), never the origin
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Mapping
 from typing import Any
 
@@ -63,8 +64,9 @@ class _FollowUpKind(NotificationKind):
             "link": absolute_url(reverse("stories:followup_detail", args=[followup.pk])),
         }
 
+    @abstractmethod
     def text(self, values: dict[str, str]) -> tuple[str, str]:
-        raise NotImplementedError
+        """The subject and body in the active language."""
 
     def render(
         self, pk: int, delivery: Delivery, params: Mapping[str, Any], user: User | None

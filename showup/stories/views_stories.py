@@ -427,56 +427,75 @@ def media_status(request: HttpRequest, user: User, pk: int) -> HttpResponse:
     return JsonResponse(status_payload(media))
 
 
+def _media_action(
+    request: HttpRequest,
+    user: User,
+    pk: int,
+    change: Callable[[User, StoryMedia], object],
+    done: str,
+    *,
+    back_to: str = "stories:story_detail",
+) -> HttpResponse:
+    """One button on a media item: the service's change, its coded refusal, or `done`."""
+    media = _media(user, pk)
+    target = reverse(back_to, args=[media.story_id])
+    if back_to == "stories:story_detail":
+        target += "#media"
+    try:
+        change(user, media)
+    except StoryError as exc:
+        return _refused(request, exc, target)
+    messages.success(request, done)
+    return redirect(target)
+
+
 @storyteller_required
 @require_POST
 def media_cancel(request: HttpRequest, user: User, pk: int) -> HttpResponse:
-    media = _media(user, pk)
-    target = reverse("stories:story_detail", args=[media.story_id]) + "#media"
-    try:
-        services.media_cancel(actor=user, media=media)
-    except StoryError as exc:
-        return _refused(request, exc, target)
-    messages.success(request, _("Cancelling: the redaction stops at the next frame."))
-    return redirect(target)
+    return _media_action(
+        request,
+        user,
+        pk,
+        lambda actor, media: services.media_cancel(actor=actor, media=media),
+        _("Cancelling: the redaction stops at the next frame."),
+    )
 
 
 @storyteller_required
 @require_POST
 def media_rerun(request: HttpRequest, user: User, pk: int) -> HttpResponse:
-    media = _media(user, pk)
-    target = reverse("stories:story_detail", args=[media.story_id]) + "#media"
-    try:
-        services.media_rerun(actor=user, media=media)
-    except StoryError as exc:
-        return _refused(request, exc, target)
-    messages.success(request, _("Redacting again."))
-    return redirect(target)
+    return _media_action(
+        request,
+        user,
+        pk,
+        lambda actor, media: services.media_rerun(actor=actor, media=media),
+        _("Redacting again."),
+    )
 
 
 @storyteller_required
 @require_POST
 def media_check(request: HttpRequest, user: User, pk: int) -> HttpResponse:
-    media = _media(user, pk)
-    target = reverse("stories:story_review", args=[media.story_id])
-    try:
-        services.media_mark_checked(actor=user, media=media)
-    except StoryError as exc:
-        return _refused(request, exc, target)
-    messages.success(request, _("Marked as checked: no face left."))
-    return redirect(target)
+    return _media_action(
+        request,
+        user,
+        pk,
+        lambda actor, media: services.media_mark_checked(actor=actor, media=media),
+        _("Marked as checked: no face left."),
+        back_to="stories:story_review",
+    )
 
 
 @storyteller_required
 @require_POST
 def media_remove(request: HttpRequest, user: User, pk: int) -> HttpResponse:
-    media = _media(user, pk)
-    target = reverse("stories:story_detail", args=[media.story_id]) + "#media"
-    try:
-        services.media_remove(actor=user, media=media)
-    except StoryError as exc:
-        return _refused(request, exc, target)
-    messages.success(request, _("Removed."))
-    return redirect(target)
+    return _media_action(
+        request,
+        user,
+        pk,
+        lambda actor, media: services.media_remove(actor=actor, media=media),
+        _("Removed."),
+    )
 
 
 def _first_frame(media: StoryMedia) -> Any:
