@@ -240,6 +240,15 @@ TASKS = {
 
 RETENTION_DAYS_DEFAULT = envint("SHOWUP_RETENTION_DAYS", 30)
 
+# Matching runs in `showup match_worker` processes that own the index (docs/operations.md);
+# a web process only writes an outbox row in the report's transaction. "inline" runs the same
+# worker code in the writing process right after commit: tests and one-off scripts.
+SHOWUP_MATCHING = os.environ.get("SHOWUP_MATCHING", "worker")
+# Agencies are spread over this many shards; each worker leases some of them.
+SHOWUP_MATCH_SHARDS = envint("SHOWUP_MATCH_SHARDS", 8)
+# A worker that stops renewing its leases for this long loses its shards and its outbox rows.
+SHOWUP_MATCH_LEASE_SECONDS = envint("SHOWUP_MATCH_LEASE_SECONDS", 10)
+
 # The audit chain's anchor (showup.core.audit_chain): default VAR_DIR/audit-anchor.json.
 AUDIT_ANCHOR_PATH = os.environ.get("SHOWUP_AUDIT_ANCHOR") or None
 

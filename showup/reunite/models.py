@@ -7,6 +7,8 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from showup.core.models import Agency, PartnerOrganisation
@@ -313,3 +315,77 @@ class TimelineNote(models.Model):
 
     def __str__(self) -> str:
         return f"note on report {self.report_id}"
+
+
+class MatchOutbox(models.Model):
+    """A report changed in a way matching must see. Written in the report's own transaction
+    (so a change is never lost and never seen before it is committed) and consumed in id order
+    by a matching worker, at least once: processing reads the report's current state, so doing
+    a row twice writes the same candidates."""
+
+    class Reason(models.TextChoices):
+        CREATED = "created"
+        EDITED = "edited"
+        INFO_ADDED = "info_added"
+        CLOSED = "closed"
+        REOPENED = "reopened"
+        IMPORTED = "imported"
+        MERGED = "merged"
+
+    id = models.BigAutoField(primary_key=True)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+", db_index=False)
+    shard = models.PositiveSmallIntegerField()
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Retries wait: a row that failed is taken again only from here on.
+    available_at = models.DateTimeField(default=timezone.now)
+    leased_by = models.CharField(max_length=64, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    done_at = models.DateTimeField(null=True, blank=True)
+    failed = models.BooleanField(default=False)
+    # The exception's class only: never a report's data.
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["shard", "id"],
+                condition=Q(done_at__isnull=True),
+                name="match_outbox_pending",
+            ),
+            models.Index(fields=["done_at"], name="match_outbox_done"),
+        ]
+
+    def __str__(self) -> str:
+        return f"match outbox {self.pk} ({self.reason}, report {self.report_id})"
+
+
+class MatchShard(models.Model):
+    """Which worker owns a shard of agencies, until when. `epoch` grows at every change of
+    owner: a worker writes only while the epoch it took is still the shard's (fencing), so a
+    worker that stalled past its lease cannot write over the new owner's work."""
+
+    shard = models.PositiveSmallIntegerField(primary_key=True)
+    owner = models.CharField(max_length=64, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    epoch = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"match shard {self.shard} ({self.owner or 'free'})"
+
+
+class BoardVersion(models.Model):
+    """One small row per agency that moves whenever its board could look different, so the
+    board's live poll reads one row instead of aggregating the agency's open work."""
+
+    agency = models.OneToOneField(
+        Agency, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    version = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"board version {self.agency_id}: {self.version}"
