@@ -6,7 +6,7 @@ export PYENV_VERSION := 3.12
 # SHOWUP_SECRET_KEY and never SHOWUP_DEV; see docs/deployment.md).
 export SHOWUP_DEV ?= 1
 
-.PHONY: demo test test-postgres lint bench loadtest venv browser db serve clean messages
+.PHONY: demo test test-postgres lint bench bench-heldout loadtest venv browser db serve clean messages
 
 venv: .venv/.synced
 .venv/.synced: pyproject.toml uv.lock
@@ -44,10 +44,18 @@ lint: venv
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy matching showup redaction
 
+# About an hour on 2 cores (1M open reports, the 500k city batch, Splink beside both);
+# BENCH_ARGS=--quick for a smoke run of a few minutes.
 bench: venv
 	@scripts/bootstrap.sh --group bench -q
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH_ARGS)
 	$(PY) bench/redaction.py
+
+# The held-out seeds (bench/heldout_seeds.py): ONCE, at the end of a piece of work, after the
+# seeds were committed unrun. Writes "Held-out figures (final)" in docs/benchmarks.md.
+bench-heldout: venv
+	@scripts/bootstrap.sh --group bench -q
+	$(PY) bench/heldout.py --final
 
 # showup under load (locust, gunicorn, the task worker, a throwaway PostgreSQL): a few minutes,
 # writes the "Load test" section of docs/benchmarks.md. Not part of `test` or CI.

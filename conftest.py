@@ -28,10 +28,13 @@ def _private_media(settings: Any, tmp_path: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_candidate_index() -> None:
-    """Each test has its own database; the process's index must not remember the last one's."""
+def _inline_matching(settings: Any) -> None:
+    """Tests match in-process, with the worker's own code (matching_service.drain_outbox), so a
+    test reads the candidates right after filing. Each test has its own database: the
+    process's index must not remember the last one's."""
     from showup.reunite.candidate_index import process_index
 
+    settings.SHOWUP_MATCHING = "inline"
     process_index.reset()
 
 

@@ -1,12 +1,17 @@
 """`make bench`: quality on the development set, then speed and memory at scale.
 
-    .venv/bin/python bench/run.py            # the full run (several minutes)
-    .venv/bin/python bench/run.py --quick    # 10k open reports, a small batch
+    .venv/bin/python bench/run.py            # the full run (about an hour, see below)
+    .venv/bin/python bench/run.py --quick    # 10k open reports, a small batch (minutes)
+    .venv/bin/python bench/run.py --sizes 10000,100000 --batch-missing 50000 --batch-found 600
+                                             # other arguments go to bench/scale.py
 
-Runs bench/quality.py (which writes the quality part of docs/benchmarks.md), then
-bench/scale.py (which writes docs/benchmarks-scale.md.part) and bench/board.py (the
-coordinator's board page and live poll, docs/benchmarks-board.md.part), and joins them with a
-header naming the machine and the commands.
+Runs bench/quality.py (the development set, its cross-validation and the look-alikes: the
+quality part of docs/benchmarks.md), then bench/scale.py (the synthetic scenes with the
+disaster recall, the growth table at 10k/100k/1M with Splink beside it, and the city
+fortnight's batch with `showup match` and Splink's `predict()`:
+docs/benchmarks-scale.md.part) and bench/board.py (the coordinator's board page and live
+poll, docs/benchmarks-board.md.part), and joins them with a header naming the machine and the
+commands. The held-out section (`bench/heldout.py --final`) and the load test's are kept.
 """
 
 from __future__ import annotations
@@ -54,7 +59,7 @@ def main() -> int:
     quick = "--quick" in sys.argv[1:]
     py = sys.executable
     subprocess.run([py, str(REPO / "bench" / "quality.py")], check=True, cwd=REPO)
-    scale_args = ["--quick"] if quick else []
+    scale_args = sys.argv[1:]
     subprocess.run([py, str(REPO / "bench" / "scale.py"), *scale_args], check=True, cwd=REPO)
     board_args = ["--sizes", "30,300"] if quick else []
     subprocess.run([py, str(REPO / "bench" / "board.py"), *board_args], check=True, cwd=REPO)
@@ -67,8 +72,9 @@ def main() -> int:
     head = [
         "# Benchmarks",
         "",
-        "Written by `make bench` (`.venv/bin/python bench/run.py`; "
-        "`bench/run.py --quick` for a smoke run). Machine:",
+        "Written by `make bench` (`.venv/bin/python bench/run.py"
+        + "".join(f" {a}" for a in sys.argv[1:])
+        + "`; `bench/run.py --quick` for a smoke run). Machine:",
         "",
         *machine(),
         "",

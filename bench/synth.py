@@ -30,7 +30,7 @@ import json
 import math
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -132,6 +132,9 @@ class Scene:
     lon: float
     start: datetime
     shelters: tuple[tuple[float, float], ...] = ()
+    # an ordinary scene's spread (a fair and a disaster have their own, fixed shapes)
+    radius_km: float = 25.0
+    span_days: float = 60.0
 
 
 class Synth:
@@ -162,8 +165,8 @@ class Synth:
         if s.kind == "disaster":
             lat, lon = _offset(s.lat, s.lon, 30.0 * math.sqrt(r.random()), r.uniform(0, 6.3))
             return lat, lon, s.start + timedelta(minutes=r.uniform(0, 24 * 60))
-        lat, lon = _offset(s.lat, s.lon, r.uniform(0, 25), r.uniform(0, 6.3))
-        return lat, lon, s.start + timedelta(days=r.uniform(0, 60))
+        lat, lon = _offset(s.lat, s.lon, r.uniform(0, s.radius_km), r.uniform(0, 6.3))
+        return lat, lon, s.start + timedelta(days=r.uniform(0, s.span_days))
 
     def _found_where_when(self, s: Scene, lat: float, lon: float, t: datetime) -> Report:
         r = self.rnd
@@ -389,6 +392,7 @@ class Dataset:
     missing: list[Report]
     found: list[Report]
     truth: dict[str, str | None]
+    scene_of: dict[str, str] = field(default_factory=dict)  # found id -> its scene's kind
 
 
 def scene_set(
@@ -467,6 +471,139 @@ def batch(n_missing: int, n_found: int, seed: int = 3, share_matched: float = 0.
     return Dataset(missing, found, truth)
 
 
+# ---- one generator at every size: tiles ----------------------------------------------------
+
+TILE = 10_000
+# every tile holds this mix of scenes, at its own (city, four weeks) slot
+TILE_MIX: tuple[tuple[str, int], ...] = (("ordinary", 6_000), ("fair", 1_000), ("disaster", 3_000))
+TILE_CITIES = 6  # tile k is in city k % 6: from 70,000 reports on, cities repeat in later weeks
+SLOT_DAYS = 28  # a tile's ordinary reports span 21 days, its disaster is found within 7 more
+ORDINARY_DAYS = 21.0
+# The found reports' scene and whether the child has an open report, a pattern of 50 that
+# repeats: any 50 consecutive queries (so the 200 warm-up and the 1,000 timed ones) have the
+# same mix at every size (60% ordinary, 10% fair, 30% disaster; 80% with an open report).
+QUERY_KINDS = (
+    "ordinary", "disaster", "ordinary", "fair", "ordinary",
+    "disaster", "ordinary", "ordinary", "disaster", "ordinary",
+)  # fmt: skip
+
+
+def query_mix(j: int) -> tuple[str, bool]:
+    """The scene of found report j and whether its child has an open report."""
+    return QUERY_KINDS[j % 10], (j // 10) % 5 != 4
+
+
+def _tile_scenes(g: Synth, k: int) -> dict[str, Scene]:
+    r = g.rnd
+    lat, lon = CITIES[k % TILE_CITIES]
+    start = T0 + timedelta(days=SLOT_DAYS * (k // TILE_CITIES))
+    flat, flon = _offset(lat, lon, r.uniform(0, 10), r.uniform(0, 2 * math.pi))
+    shelters = tuple(
+        _offset(lat, lon, r.uniform(10, 60), r.uniform(0, 2 * math.pi)) for _ in range(12)
+    )
+    return {
+        "ordinary": Scene("ordinary", lat, lon, start, span_days=ORDINARY_DAYS),
+        "fair": Scene("fair", flat, flon, start + timedelta(days=r.uniform(0, ORDINARY_DAYS))),
+        "disaster": Scene("disaster", lat, lon, start + timedelta(days=r.uniform(0, 14)), shelters),
+    }
+
+
+def _tile(
+    k: int, seed: int, queries: list[int], tile: int
+) -> tuple[list[Report], list[tuple[int, Report, str | None, str]]]:
+    """Tile k's open reports (the same at every size) and found reports for `queries`."""
+    g = Synth(seed * 1_000 + k)
+    scenes = _tile_scenes(g, k)
+    missing: list[Report] = []
+    hidden: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    scale = tile / TILE
+    for kind, n in TILE_MIX:
+        last: dict[str, Any] | None = None
+        part = hidden.setdefault(kind, [])
+        for _ in range(round(n * scale)):
+            sib = last if last is not None and g.rnd.random() < SIBLINGS else None
+            d, last = g.missing(0, scenes[kind], sibling_of=sib)
+            d["id"] = f"M-T{k:03d}{len(missing):05d}"
+            missing.append(d)
+            part.append((d["id"], last))
+    wanted = {kind: sum(1 for j in queries if query_mix(j) == (kind, True)) for kind in hidden}
+    picks = {k_: g.rnd.sample(hidden[k_], min(len(hidden[k_]), n)) for k_, n in wanted.items()}
+    found: list[tuple[int, Report, str | None, str]] = []
+    for j in queries:
+        kind, matched = query_mix(j)
+        if matched and picks[kind]:
+            mid, h = picks[kind].pop()
+            f = g.found_for(0, h, scenes[kind])
+        else:
+            mid, f = None, g.stranger(0, scenes[kind])
+        f["id"] = f"F-T{k:03d}{j:05d}"
+        found.append((j, f, mid, kind))
+    return missing, found
+
+
+def tiled(n: int, n_found: int, seed: int = 3, tile: int = TILE) -> Dataset:
+    """n open reports as n / tile tiles of the same scene mix (TILE_MIX) at their own (city,
+    month) slot; tile k is the same whatever n is. Found report j's scene and truth follow
+    query_mix(j) at every size; its tile is drawn at random, so all tiles are queried."""
+    tiles = max(1, round(n / tile))
+    where = random.Random(seed).choices(range(tiles), k=n_found)
+    per_tile: dict[int, list[int]] = {}
+    for j, k in enumerate(where):
+        per_tile.setdefault(k, []).append(j)
+    missing: list[Report] = []
+    found: list[tuple[int, Report, str | None, str]] = []
+    for k in range(tiles):
+        m, f = _tile(k, seed, per_tile.get(k, []), min(tile, n))
+        missing += m
+        found += f
+    found.sort(key=lambda x: x[0])
+    return Dataset(
+        missing,
+        [f for _, f, _, _ in found],
+        {f["id"]: mid for _, f, mid, _ in found},
+        {f["id"]: kind for _, f, _, kind in found},
+    )
+
+
+def city_fortnight(
+    n_missing: int = 500_000,
+    n_found: int = 2_700,
+    true: int = 2_000,
+    radius_km: float = 25.0,
+    days: float = 14.0,
+    seed: int = 5,
+) -> Dataset:
+    """One city's fortnight: n_missing open reports within radius_km over `days` days
+    (about 36,000 a day at the defaults), n_found found within hours and walking distance,
+    `true` of them with an open report."""
+    g = Synth(seed)
+    lat, lon = CITIES[seed % len(CITIES)]
+    sc = Scene("ordinary", lat, lon, T0, radius_km=radius_km, span_days=days)
+    picks = set(g.rnd.sample(range(n_missing), min(true, n_missing)))
+    missing: list[Report] = []
+    kept: list[tuple[str, dict[str, Any]]] = []
+    last: dict[str, Any] | None = None
+    for i in range(n_missing):
+        sib = last if last is not None and g.rnd.random() < SIBLINGS else None
+        d, last = g.missing(seed * 10_000_000 + i, sc, sibling_of=sib)
+        missing.append(d)
+        if i in picks:
+            kept.append((d["id"], last))
+    found: list[Report] = []
+    truth: dict[str, str | None] = {}
+    for j in range(n_found):
+        fid = seed * 10_000_000 + j
+        if j < len(kept):
+            f = g.found_for(fid, kept[j][1], sc)
+            truth[f["id"]] = kept[j][0]
+        else:
+            f = g.stranger(fid, sc)
+            truth[f["id"]] = None
+        found.append(f)
+    g.rnd.shuffle(found)
+    return Dataset(missing, found, truth)
+
+
 def write(ds: Dataset, out: Path) -> tuple[Path, Path, Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = (out / "missing.jsonl", out / "found.jsonl", out / "truth.jsonl")
@@ -483,12 +620,20 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--missing", type=int, default=10_000)
     p.add_argument("--found", type=int, default=500)
-    p.add_argument("--scene", choices=("mixed", "ordinary", "fair", "disaster"), default="mixed")
+    p.add_argument(
+        "--scene",
+        choices=("mixed", "tiled", "city", "ordinary", "fair", "disaster"),
+        default="mixed",
+    )
     p.add_argument("--seed", type=int, default=3)
     p.add_argument("--out", type=Path, required=True)
     a = p.parse_args()
     if a.scene == "mixed":
         ds = batch(a.missing, a.found, a.seed)
+    elif a.scene == "tiled":
+        ds = tiled(a.missing, a.found, a.seed)
+    elif a.scene == "city":
+        ds = city_fortnight(a.missing, a.found, round(a.found * 2_000 / 2_700), seed=a.seed)
     else:
         ds = scene_set(a.scene, a.missing, a.found, a.seed)
     for path in write(ds, a.out):

@@ -19,8 +19,8 @@ keepalive = 5
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200
 # Off by default; GUNICORN_PRELOAD=1 imports showup once in the master (faster restarts, shared
-# memory) and is safe: the matching index's warm-up thread starts in each worker after the fork
-# (post_worker_init below), never in the master (showup/tests/test_deploy_smoke.py runs both).
+# memory) and is safe: a web process starts no thread and holds no matching index
+# (showup/tests/test_deploy_smoke.py runs both).
 preload_app = os.environ.get("GUNICORN_PRELOAD", "0") == "1"
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # Only the local proxy may say the request came over HTTPS (Django's SECURE_PROXY_SSL_HEADER
@@ -40,10 +40,5 @@ proc_name = "showup"
 # the home directory is read-only under the unit's sandbox.
 control_socket_disable = True
 
-
-def post_worker_init(worker: object) -> None:
-    """Each worker warms its own matching index in the background, after the fork (with or
-    without preload): a thread started in the master would be forked mid-work."""
-    from showup.wsgi import start_in_worker
-
-    start_in_worker()
+# Web workers hold no matching index (`showup match_worker` matches), so nothing warms up
+# after the fork.

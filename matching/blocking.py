@@ -10,8 +10,10 @@ fit. A report is stored under
   qualified by sex too: at a fair or after a disaster, when names are missing, a nameless
   found child is still found through "boy, about 6, blue hoodie, red sneakers";
 - carried-item kinds, also by sex;
-- a coarse place-and-time cell (0.5° × 2 days), useful on an ordinary day and ignored by
-  the index when it holds thousands of reports (a fair, a disaster).
+- no place key: the index files every report in its space-time partition
+  (matching/partitions.py) and a query reads only the partitions within reach. The coarse
+  place-and-time cells below (0.5° × 2 days) only count the open reports around a query for
+  the posterior's null mass (`density_cells`).
 
 A missing report with a known age is stored under that year; a found child's estimate is
 stored under every year it covers plus a margin that grows with age; a query looks up the
@@ -137,9 +139,7 @@ def density_cells(p: Profile) -> list[tuple[str, float]]:
 
 def index_keys(p: Profile) -> list[str]:
     """Keys a report is stored under."""
-    base = description_keys(p, False)
-    base.update(place_keys(p, False))
-    out = _with_ages(base, age_keys(p))
+    out = _with_ages(description_keys(p, False), age_keys(p))
     return out + [k for k in _with_ages(name_keys(p), age_keys(p, True)) if k not in out]
 
 
@@ -151,9 +151,7 @@ def _with_ages(keys: set[str], ages: list[str]) -> list[str]:
 
 
 def query_keys(p: Profile) -> tuple[list[str], list[str]]:
-    """Keys a query report looks up: (name keys, description and place keys)."""
+    """Keys a query report looks up: (name keys, description keys)."""
     ages = query_ages(p)
     names = [f"{k}|{a}" for k in name_keys(p) for a in query_ages(p, True)]
-    other = description_keys(p, True)
-    other.update(place_keys(p, True))
-    return names, [f"{k}|{a}" for k in other for a in ages]
+    return names, [f"{k}|{a}" for k in description_keys(p, True) for a in ages]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import bisect
 import math
-from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import compress, islice, repeat
-from operator import ge, itemgetter
+
+import numpy as np
 
 from matching import weights as W
 from matching.blocking import (
@@ -24,6 +22,8 @@ from matching.candidate import Candidate
 from matching.features import (
     AGE_ERROR_GROWTH,
     AGE_OFF_UNITS,
+    BEFORE_TOLERANCE_H,
+    EARTH_KM,
     FIELDS,
     Level_,
     Profile,
@@ -33,6 +33,24 @@ from matching.features import (
     quick_levels,
 )
 from matching.names import Level, NameMatch
+from matching.partitions import (
+    HERE_KEY,
+    NOWHERE,
+    PostingStore,
+    coarse_cell,
+    coarse_disk,
+    composites,
+    here_bucket,
+    here_cell,
+    here_partitions,
+    is_cold,
+    key_hash,
+    partition_hash,
+    placed,
+    warm_weeks,
+    week,
+)
+from matching.reach import FAR_LATE_KM, FAR_SOON_KM, SOON_H
 from matching.reasons import RARE_OF, Reason
 from matching.report import ChildReport
 
@@ -48,8 +66,10 @@ DENSITY_FLOOR = 20
 # The crowd's mean place-and-time weight is shrunk towards nothing as if this many more
 # candidates had none: one or two candidates are no crowd (and a pair alone has none).
 CROWD_PRIOR = 5
-# Say that place and time say little (a fair) when the crowd term adds this much to the null
-CROWD_SAY = 1.5
+# Say that place and time say little (a fair) when the plausible candidates' mean place-and-
+# time weight (`crowd_of`) is this high: every report was "here, minutes ago". (Set on the
+# crowd itself, not on its share of the null, so a recalibration does not move it.)
+CROWD_SAY = 2.35
 
 
 def crowd_of(where_when: list[float]) -> float:
@@ -57,12 +77,12 @@ def crowd_of(where_when: list[float]) -> float:
     return sum(where_when) / (len(where_when) + CROWD_PRIOR)
 
 
-# Candidate generation (see ReportIndex.rank)
-MAX_POSTING = 6000  # a key with more reports than this tells too little to read
-POSTING_BUDGET = 8000  # postings read per query and class of keys, rarest keys first
-PRESCORED = 300  # reports sharing the most keys get the cheap pre-score ...
-SCORED = 50  # ... and the best of those are fully scored; a sample of TAIL_SAMPLE of the
-TAIL_SAMPLE = 10  # rest stands in for all of them in the posterior
+# Candidate generation (see ReportIndex): every plausible candidate gets the cheap pre-score;
+SCORED = 50  # at least this many of the best are fully scored, more as the plausible grow
+SCORED_GROWTH = 2.0  # (this many times the square root of the plausible count),
+SCORED_CAP = 150  # never more than this (the p99 latency at a million: docs/matching.md),
+CLOSE = 2.0  # every one within this many log-units of the best pre-score up to the cap;
+TAIL_SAMPLE = 10  # a sample of this many of the rest stands in for all of them in the posterior
 
 # Name frequency (term-frequency adjustment, as Splink does)
 TF_MIN_POOL = 100  # fewer open reports than this say nothing about which names are common
@@ -372,7 +392,7 @@ class Matcher:
             rivals = sum(1 for x in scored[1:] if x.s >= scored[0].s - 1.0)
             if rivals:
                 out[0].explained.append(Reason.of("rivals", n=rivals))
-            if density >= DENSITY_FLOOR and self.crowd_weight * self.slope * crowd >= CROWD_SAY:
+            if density >= DENSITY_FLOOR and crowd >= CROWD_SAY:
                 out[0].explained.append(Reason.of("crowded", n=round(density)))
         return self.decide(out, top)
 
@@ -388,26 +408,6 @@ class Matcher:
     def build_index(self, reports: Iterable[ChildReport] = ()) -> ReportIndex:
         """An index of reports (usually the open missing ones) to query many times."""
         return ReportIndex(self, reports)
-
-
-def _most_shared(hits: Counter[int], n: int) -> list[tuple[int, int]]:
-    """The n items of `hits` with the highest counts, the older row (lower number) first
-    among equal counts: `heapq.nlargest(n, hits.items(), key=lambda rc: (rc[1], -rc[0]))`,
-    found with passes that run in C (the n-th largest count from the sorted counts, then
-    the rows at or above it). Every item, in row order, when there are no more than n.
-
-    Never in the Counter's insertion order: that follows the order of the query's keys,
-    which come from sets and change with Python's hash seed."""
-    if len(hits) <= n:
-        return sorted(hits.items())
-    counts = sorted(hits.values())
-    cut = counts[-n]
-    at_cut = n - (len(counts) - bisect.bisect_right(counts, cut))  # how many rows at `cut` fit
-    rows = sorted(compress(hits, map(ge, hits.values(), repeat(cut))))
-    above = [(r, c) for r in rows if (c := hits[r]) > cut]
-    above.sort(key=itemgetter(1), reverse=True)  # stable: ties stay in row order
-    above += islice(((r, cut) for r in rows if hits[r] == cut), at_cut)
-    return above
 
 
 def _cell_keys(p: Profile) -> list[str]:
@@ -428,14 +428,19 @@ def _frequency_note(lv: Level_, kind: str, count: int) -> Reason:
     return Reason.of("rare_note", reason=reason)
 
 
-# What the pre-score reads of every report, kept by the index in flat arrays indexed by row:
-# reading a few floats from one array is much cheaper than following a million scattered
-# Profile, ChildReport and float objects (most of a query's time at 1M reports went there).
+# What the mask and the pre-score read of every report, kept by the index in flat arrays
+# indexed by row: reading a few floats from one array is much cheaper than following a
+# million scattered Profile, ChildReport and float objects.
 _FACTS = 5  # hours, lat, lon, age_lo, age_hi (NaN for None) per row in `_facts`
+_H, _LAT, _LON, _LO, _HI = range(_FACTS)
 _LIVE, _MISSING, _PLACED, _AGE_LO, _AGE_HI = 1, 2, 4, 8, 16  # bits of a row's flags
 _SEX_SHIFT = 5  # the sex code (_SEX_CODE) sits above the bits
 _SEX_CODE = {"": 0, "male": 1, "female": 2}
 _NAN = float("nan")
+# Weights of a shared key in the shared-key count: a description key (a garment with its
+# colour, a carried item) counts twice a name key, since an exact name shares about eight
+# name keys; the "here" tier shares no key.
+_W_NAME, _W_DESCRIPTION, _W_HERE = 1, 2, 0
 
 
 def _row_facts(p: Profile) -> tuple[float, float, float, float, float]:
@@ -452,7 +457,7 @@ def _row_facts(p: Profile) -> tuple[float, float, float, float, float]:
 def _row_flags(p: Profile) -> int:
     r = p.report
     flags = _LIVE | (_MISSING if r.kind == "missing" else 0)
-    if r.lat is not None and r.lon is not None:
+    if placed(r.lat, r.lon):
         flags |= _PLACED
     if p.age_lo is not None:
         flags |= _AGE_LO
@@ -461,43 +466,81 @@ def _row_flags(p: Profile) -> int:
     return flags | _SEX_CODE[p.sex] << _SEX_SHIFT
 
 
+def scored_budget(pre: np.ndarray) -> int:
+    """How many of the plausible candidates (their pre-scores `pre`) are fully scored.
+
+    It grows with the plausible count (SCORED_GROWTH sqrt(n), at least SCORED) and takes
+    every candidate within CLOSE log-units of the best pre-score, never more than SCORED_CAP:
+    at a disaster, when thousands share a name and an age, more of them are looked at
+    closely."""
+    n = len(pre)
+    if n <= SCORED:
+        return n
+    grown = max(SCORED, int(SCORED_GROWTH * math.sqrt(n)))
+    close = int(np.count_nonzero(pre >= pre.max() - CLOSE))
+    return min(n, SCORED_CAP, max(grown, close))
+
+
+def _km(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+    """`features.km_between` of one place and many (NaN where a row has no place)."""
+    p1, p2 = math.radians(lat), np.radians(lats)
+    dp, dl = p2 - p1, np.radians(lons - lon)
+    h = np.sin(dp / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+
+
 class ReportIndex:
-    """Reports of one kind, indexed by blocking keys; queried with reports of the other kind.
+    """Reports of one kind, indexed by place, time and blocking keys; queried with reports of
+    the other kind (docs/matching.md).
 
-    Memory: one `Profile` per report (its normalised features, with name tuples, garment
-    lists and vocabulary sets shared between reports that say the same thing) and, per
-    blocking key, an `array('I')` of row numbers (4 bytes a posting).
+    A query (1) reads the rows filed under its name and description keys in every space-time
+    partition within reach (matching/partitions.py: H3 cells around it x the weeks of the
+    last two weeks, older weeks for names only, reports without a place always), and every
+    row of the "here" tier (the fine cells around it, hours either way); (2) drops, with one
+    numpy mask over flat per-row arrays, every row the scorer could not call plausible: the
+    wrong kind, found long before last seen, farther than `reach.reach_km`, an age "far"
+    off, or (when no name is shared) the other sex; (3) pre-scores every row left with a
+    numpy port of the cheap score; (4) fully scores the best `scored_budget` of them, and a
+    sample of TAIL_SAMPLE of the rest stands for all of them in the posterior.
 
-    A query (1) reads the posting lists of its keys, rarest first, skipping keys with more
-    than MAX_POSTING reports and stopping after POSTING_BUDGET postings, and counts the keys
-    each report shares with it; (2) pre-scores the PRESCORED reports sharing the most keys on
-    age, sex, place and time; (3) fully scores the best SCORED of those and writes reasons for
-    the `top` it returns.
+    No budget or cut applies before (2): adding reports elsewhere or at other times never
+    changes what a query reads. `last_stats` tells how much the last query read.
 
-    `add` appends the report's row to its keys' lists; `remove` marks the row dead (the
-    lists skip dead rows) and the lists are compacted once a third of the rows are dead, so
-    both cost O(keys of that report), amortised.
+    Memory: one `Profile` per report, five floats and a byte of flags per row, and the
+    postings (partitions.PostingStore: 12 bytes each; keys are hashed, not stored).
+
+    `add` files the report's postings; `remove` marks the row dead (the mask skips dead
+    rows), and rows are renumbered once a third are dead, so both cost O(keys of that
+    report), amortised.
     """
 
     def __init__(self, matcher: Matcher, reports: Iterable[ChildReport] = ()) -> None:
         self._matcher = matcher
         self._rows: list[Profile | None] = []
-        self._facts = array("d")  # _FACTS floats per row (see _row_facts)
-        self._flags = bytearray()  # one byte per row (see _row_flags); 0: a dead row
+        self._facts = np.empty((0, _FACTS), dtype=np.float64)  # see _row_facts
+        self._flags = np.empty(0, dtype=np.uint8)  # see _row_flags; 0: a dead row
         self._row_of: dict[str, int] = {}
-        self._postings: dict[str, array[int]] = {}
+        self._store = PostingStore()
+        # live reports per coarse cell and week: which partitions exist
+        self._parts: dict[int, Counter[int]] = {}
         self._dead = 0
         self._freq = NameFreq()
         self._cells: Counter[str] = Counter()  # live reports per place-time-age cell
         self._cell_sizes: Counter[str] = Counter()  # live reports per place-time cell, any age
+        self.last_stats: dict[str, int] = {}
         for r in reports:
             self.add(r)
+        self._store.seal()
 
     def __len__(self) -> int:
         return len(self._row_of)
 
     def __contains__(self, report_id: object) -> bool:
         return report_id in self._row_of
+
+    def sizes(self) -> dict[str, int]:
+        """Distinct (partition, key) pairs and postings held (for the benchmarks)."""
+        return {"keys": self._store.distinct(), "postings": len(self._store)}
 
     def add(self, report: ChildReport) -> None:
         """Add or replace a report."""
@@ -506,19 +549,35 @@ class ReportIndex:
         p = profile(report)
         row = len(self._rows)
         self._rows.append(p)
-        self._facts.extend(_row_facts(p))
-        self._flags.append(_row_flags(p))
+        if row >= len(self._flags):
+            self._grow(max(1024, 2 * row))
+        self._facts[row] = _row_facts(p)
+        self._flags[row] = _row_flags(p)
         self._row_of[report.id] = row
         self._freq.add(p)
         self._cells.update(_cell_keys(p))
         self._cell_sizes.update(place_keys(p, False))
-        postings = self._postings
-        for k in index_keys(p):
-            ids = postings.get(k)
-            if ids is None:
-                postings[k] = array("I", (row,))
-            else:
-                ids.append(row)
+        cell, wk = self._partition(p)
+        self._parts.setdefault(cell, Counter())[wk] += 1
+        kids = list(map(key_hash, index_keys(p)))
+        parts = [partition_hash(cell, wk)] * len(kids)
+        r = p.report
+        if cell != NOWHERE:
+            assert r.lat is not None and r.lon is not None
+            parts.append(partition_hash(here_cell(r.lat, r.lon), here_bucket(p.hours)))
+            kids.append(HERE_KEY)
+        self._store.add(parts, kids, row)
+
+    @staticmethod
+    def _partition(p: Profile) -> tuple[int, int]:
+        return coarse_cell(p.report.lat, p.report.lon), week(p.hours)
+
+    def _grow(self, cap: int) -> None:
+        facts = np.full((cap, _FACTS), _NAN)
+        facts[: len(self._facts)] = self._facts
+        flags = np.zeros(cap, dtype=np.uint8)
+        flags[: len(self._flags)] = self._flags
+        self._facts, self._flags = facts, flags
 
     def remove(self, report_id: str) -> None:
         """Drop a report (closed, purged); unknown ids are ignored."""
@@ -530,6 +589,13 @@ class ReportIndex:
             self._freq.remove(p)
             self._cells.subtract(_cell_keys(p))
             self._cell_sizes.subtract(place_keys(p, False))
+            cell, wk = self._partition(p)
+            weeks = self._parts[cell]
+            weeks[wk] -= 1
+            if weeks[wk] <= 0:
+                del weeks[wk]
+                if not weeks:
+                    del self._parts[cell]
         self._rows[row] = None
         self._flags[row] = 0
         self._dead += 1
@@ -537,123 +603,174 @@ class ReportIndex:
             self._compact()
 
     def _compact(self) -> None:
-        """Renumber the live rows and drop dead rows from every posting list."""
-        new_of = array("i", [-1]) * len(self._rows)
-        rows: list[Profile | None] = []
-        facts, flags = array("d"), bytearray()
-        for old, p in enumerate(self._rows):
-            if p is not None:
-                new_of[old] = len(rows)
-                self._row_of[p.report.id] = len(rows)
-                rows.append(p)
-                facts.extend(self._facts[old * _FACTS : (old + 1) * _FACTS])
-                flags.append(self._flags[old])
-        postings: dict[str, array[int]] = {}
-        for k, ids in self._postings.items():
-            kept = array("I", [new_of[r] for r in ids if new_of[r] >= 0])
-            if kept:
-                postings[k] = kept
-        self._rows, self._postings, self._dead = rows, postings, 0
-        self._facts, self._flags = facts, flags
+        """Renumber the live rows (keeping their order) and drop dead rows' postings."""
+        n = len(self._rows)
+        alive = self._flags[:n] != 0
+        new_of = np.full(n, -1, dtype=np.int64)
+        new_of[alive] = np.arange(int(alive.sum()))
+        rows: list[Profile | None] = [p for p in self._rows if p is not None]
+        for i, p in enumerate(rows):
+            assert p is not None
+            self._row_of[p.report.id] = i
+        self._facts = self._facts[:n][alive].copy()
+        self._flags = self._flags[:n][alive].copy()
+        self._store.renumber(new_of)
+        self._rows, self._dead = rows, 0
 
-    def _hits(self, q: Profile) -> Counter[int]:
-        """Row -> weighted number of blocking keys shared with the query.
+    # -- a query ---------------------------------------------------------------------------
 
-        Each class of keys is read rarest first within its own budget; a shared description
-        key (a garment with its colour, a carried item, the place cell) counts twice a
-        name key, since an exact name shares about eight name keys.
-        """
+    def _read(self, q: Profile) -> tuple[np.ndarray, np.ndarray, int]:
+        """(rows, weight of the key each row was read under) over every partition within
+        reach of `q`, and how many coarse partitions were read."""
         names, other = query_keys(q)
-        hits: Counter[int] = Counter()
-        for keys, weight in ((names, 1), (other, 2)):
-            lists = [ids for k in keys if (ids := self._postings.get(k)) is not None]
-            # (keys come from sets, in an order that changes with Python's hash seed: ties
-            # are broken by the lists' first rows so the same query reads the same lists)
-            lists.sort(key=lambda ids: (len(ids), ids[0]))
-            budget = POSTING_BUDGET
-            for ids in lists:
-                if len(ids) > MAX_POSTING or len(ids) > budget:
-                    break
-                for _ in range(weight):
-                    hits.update(ids)
-                budget -= len(ids)
-        return hits
+        name_ids = sorted(set(map(key_hash, names)))
+        other_ids = sorted(set(map(key_hash, other)) - set(name_ids))
+        found_side = q.report.kind == "found"
+        warm = warm_weeks(q.hours, found_side)
+        r = q.report
+        cells = sorted(self._parts)
+        if placed(r.lat, r.lon):
+            cells = [*coarse_disk(coarse_cell(r.lat, r.lon)), NOWHERE]
+        warm_parts: list[int] = []
+        cold_parts: list[int] = []
+        for c in cells:
+            for wk in sorted(self._parts.get(c, ())):
+                if wk in warm:
+                    warm_parts.append(partition_hash(c, wk))
+                elif is_cold(wk, warm, found_side):
+                    cold_parts.append(partition_hash(c, wk))
+        blocks = [
+            (warm_parts, name_ids, _W_NAME),
+            (warm_parts, other_ids, _W_DESCRIPTION),
+            (cold_parts, name_ids, _W_NAME),
+        ]
+        comps: list[np.ndarray] = []
+        weights: list[np.ndarray] = []
+        for parts, kids, weight in blocks:
+            if parts and kids:
+                block = composites(parts, kids)
+                comps.append(block)
+                weights.append(np.full(len(block), weight, dtype=np.int64))
+        if placed(r.lat, r.lon):
+            assert r.lat is not None and r.lon is not None
+            here = np.array(sorted(set(here_partitions(r.lat, r.lon, q.hours))), np.uint64)
+            comps.append(here)  # composite(part, HERE_KEY) is the partition's hash
+            weights.append(np.full(len(here), _W_HERE, dtype=np.int64))
+        if not comps:
+            return np.empty(0, np.uint32), np.empty(0, np.int64), 0
+        all_c = np.concatenate(comps)
+        all_w = np.concatenate(weights)
+        rows, read_w = self._store.lookup(all_c, all_w)
+        return rows, read_w, len(warm_parts) + len(cold_parts)
 
-    def _shortlist(self, q: Profile) -> tuple[list[Profile], list[Profile], int]:
-        """The reports worth scoring fully (most shared keys, then a cheap pre-score); a
-        sample of the pre-scored ones left out, and how many were left out."""
-        top = _most_shared(self._hits(q), PRESCORED)
-        flags = self._flags
-        other_kind = 0 if q.report.kind == "missing" else _MISSING
-        live = [(n, r) for r, n in top if (f := flags[r]) and (f & _MISSING) == other_kind]
-        if len(live) <= SCORED:
-            return self._profiles(r for _, r in live), [], 0
-        pre = self._prescore(q, live)
-        pre.sort(reverse=True, key=itemgetter(0, 1))
-        rest = pre[SCORED:]
-        sample = rest[:: max(1, len(rest) // TAIL_SAMPLE)][:TAIL_SAMPLE]
-        return (
-            self._profiles(r for _, _, r in pre[:SCORED]),
-            self._profiles(r for _, _, r in sample),
-            len(rest),
-        )
+    def _plausible(self, q: Profile) -> tuple[np.ndarray, np.ndarray]:
+        """The rows that could be the query's child by place, time, age and sex (sorted), and
+        the weighted number of blocking keys each shares with it."""
+        read, w, n_parts = self._read(q)
+        self.last_stats = {"partitions": n_parts, "rows_read": len(read)}
+        if not len(read):
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        rows, inv = np.unique(read, return_inverse=True)
+        shared = np.bincount(inv, weights=w).astype(np.int64)
+        named = np.bincount(inv, weights=(w == _W_NAME)) > 0
+        keep = self._mask(q, rows.astype(np.int64), named)
+        return rows[keep].astype(np.int64), shared[keep]
 
-    def _profiles(self, rows: Iterable[int]) -> list[Profile]:
-        return [p for r in rows if (p := self._rows[r]) is not None]
+    def _mask(self, q: Profile, rows: np.ndarray, named: np.ndarray) -> np.ndarray:
+        """Which `rows` are within the scorer's reach of `q` (matching/reach.py)."""
+        flags = self._flags[rows]
+        facts = self._facts[rows]
+        q_missing = q.report.kind == "missing"
+        other_kind = 0 if q_missing else _MISSING
+        keep = (flags & _LIVE).astype(bool) & ((flags & _MISSING) == other_kind)
+        q_h, q_lat, q_lon, q_lo, q_hi = _row_facts(q)
+        dh = facts[:, _H] - q_h if q_missing else q_h - facts[:, _H]
+        keep &= dh >= -BEFORE_TOLERANCE_H
+        q_f = _row_flags(q)
+        if q_f & _PLACED:
+            both = (flags & _PLACED).astype(bool)
+            km = _km(q_lat, q_lon, facts[:, _LAT], facts[:, _LON])
+            reach = np.where(np.abs(dh) <= SOON_H, FAR_SOON_KM, FAR_LATE_KM)
+            keep &= ~both | (km <= reach * (1.0 + 1e-9))
+        if q_f & _AGE_LO and q_f & _AGE_HI:
+            aged = (flags & _AGE_LO).astype(bool) & (flags & _AGE_HI).astype(bool)
+            lo, hi = facts[:, _LO], facts[:, _HI]
+            m_lo, m_hi, f_lo, f_hi = (q_lo, q_hi, lo, hi) if q_missing else (lo, hi, q_lo, q_hi)
+            gap = np.maximum(0.0, np.maximum(f_lo - m_hi, m_lo - f_hi))
+            units = gap / (1.0 + AGE_ERROR_GROWTH * np.maximum(m_hi, f_hi))
+            keep &= ~aged | ~(units > AGE_OFF_UNITS)
+        q_sex = q_f >> _SEX_SHIFT
+        if q_sex:
+            o_sex = flags >> _SEX_SHIFT
+            keep &= named | (o_sex == 0) | (o_sex == q_sex)
+        return keep
 
-    def _prescore(self, q: Profile, live: list[tuple[int, int]]) -> list[tuple[float, int, int]]:
-        """(cheap score on shared keys, age, sex, place and time, position, row) of each
-        (shared keys, row) of `live`; read from the flat row arrays, not the profiles."""
+    def _prescore_np(self, q: Profile, rows: np.ndarray, shared: np.ndarray) -> np.ndarray:
+        """The cheap score of each row (on shared keys, age, sex, place and time), from the
+        flat row arrays: a numpy port of the per-pair pre-score (tests/test_fast_paths.py
+        keeps the per-pair reference)."""
         w = self._matcher.field_weight
         w_in, w_near, w_off, w_far, w_none = (
             w("age", lv) for lv in ("in", "near", "off", "far", "none")
         )
-        sex_same, sex_differ = w("sex", "same"), w("sex", "differ")
-        implausible = w("place", "implausible")
         q_missing = q.report.kind == "missing"
         q_h, q_lat, q_lon, q_lo, q_hi = _row_facts(q)
         q_f = _row_flags(q)
+        flags = self._flags[rows]
+        facts = self._facts[rows]
+        s = 0.45 * shared.astype(np.float64)
         q_sex = q_f >> _SEX_SHIFT
-        q_aged = q_f & _AGE_LO and q_f & _AGE_HI
-        q_placed = q_f & _PLACED
-        # flat-earth distance is close enough to spot the implausible
-        cos_lat = math.cos(math.radians(q_lat)) if q_placed and math.isfinite(q_lat) else _NAN
-        facts, flags, sqrt = self._facts, self._flags, math.sqrt
-        pre: list[tuple[float, int, int]] = []
-        for i, (n, r) in enumerate(live):
-            s = 0.45 * n
-            f = flags[r]
-            o_sex = f >> _SEX_SHIFT
-            if q_sex and o_sex:
-                s += sex_same if q_sex == o_sex else sex_differ
-            at = r * _FACTS
-            if q_aged and f & _AGE_LO:
-                if not f & _AGE_HI:
-                    s += w_none
-                else:
-                    lo, hi = facts[at + 3], facts[at + 4]
-                    m_lo, m_hi, f_lo, f_hi = (
-                        (q_lo, q_hi, lo, hi) if q_missing else (lo, hi, q_lo, q_hi)
-                    )
-                    # the gap of features.quick_age, inlined: this loop runs 300 times a query
-                    gap = max(0.0, f_lo - m_hi, m_lo - f_hi)
-                    if gap == 0:
-                        s += w_in
-                    else:
-                        g = gap / (1.0 + AGE_ERROR_GROWTH * max(m_hi, f_hi))
-                        s += w_near if g <= 0.8 else (w_off if g <= AGE_OFF_UNITS else w_far)
-            hours = abs(facts[at] - q_h)
-            s -= 0.25 * min(hours / 24.0, 8.0)
-            if q_placed and f & _PLACED:
-                dy = (facts[at + 1] - q_lat) * 111.0
-                dx = (facts[at + 2] - q_lon) * 111.0 * cos_lat
-                km = sqrt(dx * dx + dy * dy)
-                if km <= 1.5 + 1.5 * hours:
-                    s += 1.5
-                elif km > (60.0 if hours <= 24 else 80.0) * 1.2:
-                    s += implausible
-            pre.append((s, i, r))
-        return pre
+        if q_sex:
+            o_sex = flags >> _SEX_SHIFT
+            s += np.where(
+                o_sex == 0, 0.0, np.where(o_sex == q_sex, w("sex", "same"), w("sex", "differ"))
+            )
+        if q_f & _AGE_LO and q_f & _AGE_HI:
+            has_lo = (flags & _AGE_LO).astype(bool)
+            has_hi = (flags & _AGE_HI).astype(bool)
+            lo, hi = facts[:, _LO], facts[:, _HI]
+            m_lo, m_hi, f_lo, f_hi = (q_lo, q_hi, lo, hi) if q_missing else (lo, hi, q_lo, q_hi)
+            gap = np.maximum(0.0, np.maximum(f_lo - m_hi, m_lo - f_hi))
+            g = gap / (1.0 + AGE_ERROR_GROWTH * np.maximum(m_hi, f_hi))
+            age = np.where(
+                gap == 0,
+                w_in,
+                np.where(g <= 0.8, w_near, np.where(g <= AGE_OFF_UNITS, w_off, w_far)),
+            )
+            s += np.where(has_lo, np.where(has_hi, age, w_none), 0.0)
+        hours = np.abs(facts[:, _H] - q_h)
+        s -= 0.25 * np.minimum(hours / 24.0, 8.0)
+        if q_f & _PLACED:
+            both = (flags & _PLACED).astype(bool)
+            # flat-earth distance is close enough to spot the implausible
+            cos_lat = math.cos(math.radians(q_lat))
+            dy = (facts[:, _LAT] - q_lat) * 111.0
+            dx = (facts[:, _LON] - q_lon) * 111.0 * cos_lat
+            km = np.sqrt(dx * dx + dy * dy)
+            near = km <= 1.5 + 1.5 * hours
+            far = km > np.where(hours <= 24, 60.0, 80.0) * 1.2
+            s += np.where(both & near, 1.5, np.where(both & far, w("place", "implausible"), 0.0))
+        return s
+
+    def _shortlist(self, q: Profile) -> tuple[list[Profile], list[Profile], int]:
+        """The reports worth scoring fully (the best pre-scores of every plausible row); a
+        sample of the plausible ones left out, and how many were left out."""
+        rows, shared = self._plausible(q)
+        n = len(rows)
+        self.last_stats["plausible"] = n
+        if n <= SCORED:
+            self.last_stats["scored"] = n
+            return self._profiles(rows.tolist()), [], 0
+        pre = self._prescore_np(q, rows, shared)
+        order = rows[np.lexsort((rows, -pre))]  # best first; the older row on a tie
+        k = scored_budget(pre)
+        self.last_stats["scored"] = k
+        rest = order[k:]
+        sample = rest[:: max(1, len(rest) // TAIL_SAMPLE)][:TAIL_SAMPLE]
+        return self._profiles(order[:k].tolist()), self._profiles(sample.tolist()), len(rest)
+
+    def _profiles(self, rows: Iterable[int]) -> list[Profile]:
+        return [p for r in rows if (p := self._rows[r]) is not None]
 
     def candidates(self, query: ChildReport, limit: int = SCORED) -> list[str]:
         """Ids of the indexed reports worth scoring for `query`, most promising first."""

@@ -53,6 +53,7 @@ ORDERED: dict[str, tuple[str, ...]] = {
     "age": ("far", "off", "near", "in"),
     "clothing": ("0", "1", "2", "3"),
     "clothing_conflict": ("2", "1", "0"),
+    "clothing_unmatched": ("2", "1", "0c", "0"),
 }
 
 

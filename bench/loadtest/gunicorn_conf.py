@@ -28,13 +28,6 @@ def _name(path: str) -> str:
     return path
 
 
-def post_worker_init(worker: Any) -> None:
-    """As deploy/gunicorn.conf.py: the matching index warms in each worker, after the fork."""
-    from showup.wsgi import start_in_worker
-
-    start_in_worker()
-
-
 def pre_request(worker: Any, req: Any) -> None:
     req._loadtest_start = (time.thread_time(), time.perf_counter())
 

@@ -7,17 +7,16 @@
 
 from __future__ import annotations
 
-import heapq
 import math
-from collections import Counter
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matching import ChildReport, Matcher
-from matching.engine import _most_shared
 from matching.features import FIELDS, Profile, compare, profile, quick_age, quick_levels
 from matching.schema import _validator, schema_ok, validation_error
 
@@ -187,19 +186,9 @@ def test_index_agrees_with_a_linear_scan() -> None:
 # ---- the index's hot path: shared-key counts and pre-score ----------------------------------
 
 
-@given(st.lists(st.integers(1, 6), max_size=60), st.integers(1, 20))
-def test_most_shared_equals_heapq_nlargest(counts: list[int], n: int) -> None:
-    hits = Counter({row * 7 % 101: c for row, c in enumerate(counts)})
-    if len(hits) > n:
-        expected = heapq.nlargest(n, hits.items(), key=lambda rc: (rc[1], -rc[0]))
-    else:
-        expected = sorted(hits.items())
-    assert _most_shared(hits, n) == expected
-
-
 def _reference_prescore(q: Profile, o: Profile, shared: int) -> float:
-    """The pre-score computed from the profiles (how the index computed it before it kept
-    the flat per-row arrays)."""
+    """The pre-score computed from the profiles, one pair at a time (how the index computed
+    it before it kept the flat per-row arrays and scored them all at once in numpy)."""
     w = M.field_weight
     s = 0.45 * shared
     if q.sex and o.sex:
@@ -254,6 +243,8 @@ def test_prescore_from_the_row_arrays_equals_the_profiles_after_compaction() -> 
     assert len(rows) == len(index) < len(pool)
     for fq in queries:
         q = profile(fq)
-        live = [(i % 5, r) for i, (r, _) in enumerate(rows)]
-        got = [s for s, _, _ in index._prescore(q, live)]
-        assert got == [_reference_prescore(q, p, i % 5) for i, (_, p) in enumerate(rows)]
+        live = np.array([r for r, _ in rows])
+        shared = np.arange(len(rows)) % 5
+        got = index._prescore_np(q, live, shared).tolist()
+        want = [_reference_prescore(q, p, i % 5) for i, (_, p) in enumerate(rows)]
+        assert got == pytest.approx(want, abs=1e-9)

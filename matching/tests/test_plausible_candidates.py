@@ -3,13 +3,12 @@
 A found "Sofia, about 6, female" is 0.5 km and 1 h from the right missing report. CROWD
 missing reports of the same name, age and sex sit 40-55 km away in the same 0.5 deg place
 cell and 48 h time cell, but were last seen 8-30 h AFTER the child was found, so the scorer
-calls every one of them implausible (matching.reach.reach_km is None for them). Today the
-index never reads a posting list longer than the engine's MAX_POSTING (6,000): the name lists
-and the place-time list of the right report hold the crowd too, so nothing is read and the
-right report is never scored. A linear scan over the same pool ranks it first.
-
-The right report is added first, so the oldest-row tie rule of the 300-row cut keeps it: the
-only loss left is the posting budget (docs/plans/issue12-candidates.md, test 1).
+calls every one of them implausible (matching.reach.reach_km is None for them). The index
+once never read a posting list longer than 6,000 (MAX_POSTING): the name lists and the
+place-time list of the right report held the crowd too, so nothing was read and the right
+report was never scored; and a 300-row cut that kept older rows on ties lost it when it was
+filed last. Both tests were strict xfails until the candidate search was bounded by reach
+instead of a budget (docs/matching.md). A linear scan over the same pool ranks it first.
 """
 
 from __future__ import annotations
@@ -129,17 +128,12 @@ def test_a_linear_scan_ranks_the_right_report_first(scene: Scene) -> None:
 
 
 def test_one_fewer_look_alike_is_found(scene: Scene) -> None:
-    """Control: below the posting budget the index finds it, so the budget is what loses it."""
+    """Control: one fewer look-alike (below the old posting budget) is found too."""
     index = Matcher().build_index(scene.pool[:-1])
     got = index.rank(scene.found, top=1)
     assert got and got[0].other_id == "M-right", got
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: the fixed posting budget reads the far crowd first; "
-    "plausibility-bounded candidates will fix it",
-)
 def test_the_far_crowd_does_not_hide_the_right_report(scene: Scene) -> None:
     index = Matcher().build_index(scene.pool)
     got = index.rank(scene.found, top=1)
@@ -156,11 +150,6 @@ def test_a_small_crowd_added_first_hides_nothing_from_a_linear_scan() -> None:
     assert got and got[0].other_id == "M-right", got
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: the 300-row pre-score cut keeps older rows on ties, so 300 implausible "
-    "look-alikes filed earlier push out the right report filed last",
-)
 def test_the_right_report_filed_last_survives_the_pre_score_cut() -> None:
     small = build_scene(n_crowd=SMALL_CROWD)
     index = Matcher().build_index([*small.crowd, small.right])

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -129,3 +133,168 @@ def staff_login(live_server: Any) -> Any:
         log_in(page, live_server.url, user)
 
     return do
+
+
+# --- matching: the real worker beside the live server ---------------------------------------
+
+
+class _Turns:
+    """One thread at a time on the in-memory SQLite connection that the test, the live server
+    and the match worker share (the server's threads are handed the test's own connection).
+    The test's thread holds the turn, except while it waits on the browser (every Playwright
+    call) or on the worker (`wait_for_candidate`); the server takes it for each request and the
+    worker for each step."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.test_thread = threading.get_ident()
+        self.test_holds = False
+
+    def hold(self) -> None:
+        self.lock.acquire()
+        self.test_holds = True
+
+    def let_go(self) -> bool:
+        """Release the test's turn if this is the test's thread holding it (not a Playwright
+        call inside another, as a route handler makes)."""
+        if threading.get_ident() != self.test_thread or not self.test_holds:
+            return False
+        self.test_holds = False
+        self.lock.release()
+        return True
+
+
+def _share_turns(turns: _Turns, live_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from playwright._impl._sync_base import SyncBase
+
+    browser_call = SyncBase._sync
+
+    def _sync(self: Any, awaitable: Any) -> Any:
+        released = turns.let_go()
+        try:
+            return browser_call(self, awaitable)
+        finally:
+            if released:
+                turns.hold()
+
+    monkeypatch.setattr(SyncBase, "_sync", _sync)
+    httpd = live_server.thread.httpd
+    serve = httpd.finish_request
+
+    def finish_request(request: Any, client_address: Any) -> None:
+        with turns.lock:
+            serve(request, client_address)
+
+    monkeypatch.setattr(httpd, "finish_request", finish_request)
+
+
+class _MatchWorkerThread(threading.Thread):
+    """`showup match_worker`'s own loop (matching_service.Worker) in a thread of the test
+    process: leases every shard, builds its index from the database, consumes the outbox."""
+
+    def __init__(self, turns: _Turns | None) -> None:
+        super().__init__(name="match-worker", daemon=True)
+        from django.db import connections
+
+        self.turns = turns
+        # The test's own connection object (not the `connection` proxy, which would look
+        # itself up in this thread).
+        self.shared = connections["default"] if turns is not None else None
+        self.error: BaseException | None = None
+        self.worker: Any = None
+
+    def _turn(self) -> AbstractContextManager[Any]:
+        return self.turns.lock if self.turns is not None else nullcontext()
+
+    def run(self) -> None:
+        from django.db import connections
+
+        from showup.reunite.matching_service import Worker
+
+        try:
+            if self.shared is not None:
+                connections["default"] = self.shared
+            self.worker = Worker("browser-tests")
+            if self.turns is None:
+                self.worker.run()  # PostgreSQL: LISTEN/NOTIFY, its own connection
+                return
+            while not self.worker.stopping:
+                with self._turn():
+                    result = self.worker.run_once()
+                if not (result.rows or result.retried):
+                    time.sleep(0.1)
+            with self._turn():
+                self.worker.leases.release_all()
+        except BaseException as error:  # surfaced by the fixture, not lost in the thread
+            self.error = error
+        finally:
+            if self.shared is None:
+                connections.close_all()
+
+    def stop(self) -> None:
+        while self.worker is None and self.is_alive():
+            time.sleep(0.05)
+        if self.worker is not None:
+            self.worker.stopping = True
+        self.join(timeout=30)
+
+
+_TURNS = pytest.StashKey["_Turns | None"]()
+
+
+@pytest.fixture(autouse=True)
+def match_worker(
+    request: pytest.FixtureRequest, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[_MatchWorkerThread | None]:
+    """Browser tests run as production does: the web side only enqueues (SHOWUP_MATCHING =
+    "worker"), and a match worker matches, here in a thread beside the live server. Tests that
+    need a candidate wait for it (`wait_for_candidate`, or Playwright's `expect`)."""
+    if "live_server" not in request.fixturenames:
+        yield None
+        return
+    from django.db import connection
+
+    live_server = request.getfixturevalue("live_server")
+    settings.SHOWUP_MATCHING = "worker"
+    turns = None
+    in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()  # type: ignore[attr-defined]
+    if in_memory:
+        turns = _Turns()
+        _share_turns(turns, live_server, monkeypatch)
+        connection.inc_thread_sharing()
+        turns.hold()
+    thread = _MatchWorkerThread(turns)
+    request.node.stash[_TURNS] = turns
+    thread.start()
+    try:
+        yield thread
+    finally:
+        if turns is not None:
+            turns.let_go()
+        thread.stop()
+        if turns is not None:
+            connection.dec_thread_sharing()
+    if thread.error is not None:
+        raise thread.error
+    assert not thread.is_alive(), "the match worker did not stop"
+
+
+@pytest.fixture
+def wait_for_candidate(request: pytest.FixtureRequest) -> Any:
+    """`wait_for_candidate(missing, found)`: the pair's Candidate, once the worker wrote it."""
+    from showup.reunite.models import Candidate
+
+    def wait(missing: Any, found: Any, timeout: float = 15) -> Candidate:
+        turns = request.node.stash.get(_TURNS, None)
+        deadline = time.monotonic() + timeout
+        while True:
+            pair = Candidate.objects.filter(missing=missing, found=found).first()
+            if pair is not None:
+                return pair
+            assert time.monotonic() < deadline, "the match worker wrote no candidate in time"
+            released = turns.let_go() if turns is not None else False
+            time.sleep(0.1)
+            if released:
+                turns.hold()
+
+    return wait

@@ -18,7 +18,6 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from showup.reunite import services
-from showup.reunite.models import Candidate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -207,6 +206,7 @@ def test_it_keeps_the_staff_pages_accessible_on_a_phone(
     officer: Any,
     coordinator: Any,
     report_data: Any,
+    wait_for_candidate: Any,
 ) -> None:
     url = live_server.url
     found = services.report_create(
@@ -215,7 +215,7 @@ def test_it_keeps_the_staff_pages_accessible_on_a_phone(
     missing = services.report_create(
         agency=agency, kind="missing", data=report_data("missing"), filed_by=None
     )
-    candidate = Candidate.objects.get(missing=missing, found=found)
+    candidate = wait_for_candidate(missing, found)  # the match worker writes it
     problems: list[str] = []
 
     staff_login(page, officer)

@@ -34,7 +34,7 @@ from showup.events.tests.test_door_scan_browser import (  # noqa: F401 (a fixtur
     y4m_from_png,
 )
 from showup.reunite import services as reunite
-from showup.reunite.models import Candidate, Report
+from showup.reunite.models import Report
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,7 +44,9 @@ MOTHER_PHONE_E164 = "+15553182040"
 SON, SISTER = "Darius", "Maya"
 
 
-def reunited_report(agency: Any, officer: Any, coordinator: Any, report_data: Any) -> Report:
+def reunited_report(
+    agency: Any, officer: Any, coordinator: Any, report_data: Any, wait_for_candidate: Any
+) -> Report:
     """Story 01's parking lot, already told in test_story01_parking_lot.py: the mother's
     missing report, the trooper's found report, the match confirmed and the hand-off done."""
     missing = reunite.report_create(
@@ -69,7 +71,7 @@ def reunited_report(agency: Any, officer: Any, coordinator: Any, report_data: An
         filed_by=officer,
         data=report_data("found", given_name=SON, safe_location="By my cruiser"),
     )
-    candidate = Candidate.objects.get(missing=missing, found=found)
+    candidate = wait_for_candidate(missing, found)  # the match worker writes it
     reunite.candidate_confirm(candidate=candidate, actor=coordinator)
     reunite.handoff_record(
         candidate=candidate,
@@ -111,12 +113,13 @@ def test_it_replays_story_01_at_the_community_day(
     coordinator: Any,
     agency: Any,
     report_data: Any,
+    wait_for_candidate: Any,
     camera_browser: Any,  # noqa: F811 (the fixture imported above)
     tmp_path: Path,
 ) -> None:
     sms.outbox.clear()
     url = live_server.url
-    report = reunited_report(agency, officer, coordinator, report_data)
+    report = reunited_report(agency, officer, coordinator, report_data, wait_for_candidate)
     start = timezone.localtime() + timedelta(days=5)
     start = start.replace(hour=10, minute=0, second=0, microsecond=0)
     event = services.event_create(

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 from showup.core import sms
 from showup.e2e.conftest import offline_maps, screen
-from showup.reunite.models import Candidate, Report
+from showup.reunite.models import Report
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,6 +38,7 @@ def test_it_replays_story_01_the_parking_lot_from_the_mothers_side_in_spanish(
     coordinator: Any,
     agency: Any,
     store: Any,
+    wait_for_candidate: Any,
 ) -> None:
     sms.outbox.clear()
     url = live_server.url
@@ -106,7 +107,7 @@ def test_it_replays_story_01_the_parking_lot_from_the_mothers_side_in_spanish(
     trooper.get_by_label("Carrying").fill("holding my badge")
     trooper.get_by_label("English").check()
     trooper.get_by_role("button", name="File the report").first.click()
-    filed = trooper.get_by_role("status").filter(has_text="filed. Matching has run.")
+    filed = trooper.get_by_role("status").filter(has_text=" filed.")
     expect(filed).to_have_count(1)
     found = Report.objects.get(kind=Report.Kind.FOUND)
     shot(trooper, "story01-03-trooper-filed")
@@ -115,7 +116,7 @@ def test_it_replays_story_01_the_parking_lot_from_the_mothers_side_in_spanish(
     coord = new_context().new_page()
     staff_login(coord, coordinator)
     coord.get_by_role("navigation").get_by_role("link", name="Board").click()
-    candidate = Candidate.objects.get(missing=missing, found=found)
+    candidate = wait_for_candidate(missing, found)  # the match worker writes it
     row = coord.locator(f"#cand-{missing.pk}-{candidate.pk}")
     expect(row).to_contain_text("likely match")
     shot(coord, "story01-04-board-match")

@@ -6,11 +6,12 @@ Like the HTML views, these functions validate input and check access, then call 
 a report the caller may not see answers 404 exactly like one that does not exist.
 """
 
+import hashlib
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Header, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError, ValidationError
@@ -23,9 +24,9 @@ from showup.api_errors import json_body as _json_body
 from showup.core import idempotency
 from showup.core.access import can_decide_matches, can_file_reports, can_hand_off, is_staff_user
 from showup.core.audit import audit
-from showup.core.models import User
+from showup.core.models import AuditEntry, User
 from showup.core.photos import clean_photo
-from showup.reunite import services
+from showup.reunite import imports, selectors, services
 from showup.reunite.access import access_report_by_id, visible_reports
 from showup.reunite.models import Candidate, Handoff, Report
 from showup.reunite.schemas import (
@@ -34,6 +35,7 @@ from showup.reunite.schemas import (
     CloseIn,
     HandoffIn,
     HandoffOut,
+    ImportOut,
     InformationIn,
     Message,
     OverrideIn,
@@ -136,6 +138,80 @@ def report_create(
             ),
         )
     return Status(outcome.status_code, _reload(outcome.obj.pk))
+
+
+# Before /reports/{report_id}: the first path that fits a request is the one that answers.
+@router.post(
+    "/reports/import",
+    response={201: ImportOut, 413: Message, **ERRORS},
+    summary="Import many reports from a file (coordinators and admins)",
+    description="Multipart form with one file field, `file`: JSON lines in the child-report "
+    "schema (`format=jsonl`, the default) or CSV with the same field names (`format=csv`; "
+    "columns in docs/board.md). At most 5 MB and 5,000 reports. Every line is checked as "
+    "`POST /reports` checks one report; any problem answers 422 listing each one with "
+    '`loc: ["file", <line>, <field>]`, and nothing is filed. Otherwise every report is '
+    "filed for the caller's agency (201), audited once per 500 reports, and matched by the "
+    "matching service after the request (`matching: pending`). `Idempotency-Key` works as for "
+    "`POST /reports`: a repeat with the same file answers the first import again.",
+)
+def reports_import(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    format: Literal["jsonl", "csv"] = "jsonl",
+    idempotency_key: str | None = Header(
+        None,
+        alias=idempotency.HEADER,
+        description="Makes the request safe to retry: see the operation's description.",
+    ),
+) -> Any:
+    user = _user(request)
+    if not can_decide_matches(user) or user.agency is None:
+        raise HttpError(403, _("Only the agency's coordinators and admins import reports."))
+    agency = user.agency
+    if (file.size or 0) > imports.MAX_FILE_BYTES:
+        raise HttpError(413, _("The file is larger than 5 MB; split it."))
+    content = file.read(imports.MAX_FILE_BYTES + 1)
+    with _idempotency_errors():
+        fingerprint = {"file": hashlib.sha256(content).hexdigest(), "format": format}
+        claim = idempotency.header_claim(request, idempotency_key, fingerprint)
+        first = idempotency.replay(claim) if claim else None
+    if first is not None and isinstance(first.obj, AuditEntry):
+        return Status(first.status_code, _import_answer(first.obj))
+    result = imports.read_file(content, format, region=agency.phone_region)
+    if not result.ok:
+        raise ValidationError(
+            [
+                {
+                    "type": "import_line",
+                    "loc": ["file", p.line, p.field] if p.field else ["file", p.line],
+                    "msg": p.message,
+                }
+                for p in result.problems
+            ]
+        )
+    rows = [(row.kind, row.data) for row in result.rows]
+    with _idempotency_errors():
+        outcome = idempotency.run_once(
+            claim,
+            lambda: services.reports_import(agency=agency, rows=rows, filed_by=user, source="api")[
+                0
+            ],
+        )
+    return Status(outcome.status_code, _import_answer(outcome.obj))
+
+
+def _import_answer(first_entry: AuditEntry) -> dict[str, Any]:
+    """An import's answer, from its audit entries (so a repeated request gets the same)."""
+    entries = AuditEntry.objects.filter(
+        action="reunite.report.imported", data__batch=first_entry.data["batch"]
+    ).order_by("pk")
+    references = [ref for entry in entries for ref in entry.data["reports"]]
+    return {
+        "imported": len(references),
+        "missing": sum(entry.data["missing"] for entry in entries),
+        "found": sum(entry.data["found"] for entry in entries),
+        "reports": [{"reference": ref} for ref in references],
+    }
 
 
 class ReportFilter(Schema):
@@ -414,15 +490,23 @@ def _access_candidate_by_id(user: User, candidate_id: int) -> Candidate:
     "/reports/{report_id}/candidates",
     response={200: list[CandidateOut], **ERRORS},
     summary="Candidate matches of a report",
-    description="Best first, with the engine's score and reasons. Audited as a view.",
+    description="Best first, with the engine's score and reasons. Audited as a view. "
+    "Matching runs in the matching service, a moment after a report is filed or changed: "
+    "each candidate's `matching` and the `Showup-Matching` header say `pending` until it has "
+    "looked at the report's latest change (poll again), then `done`.",
 )
-def report_candidates(request: HttpRequest, report_id: ObjectId) -> Any:
+def report_candidates(request: HttpRequest, response: HttpResponse, report_id: ObjectId) -> Any:
     user = _user(request)
     report = access_report_by_id(user, report_id)
     services.report_viewed(report=report, actor=user, where="api.candidates")
-    return list(
+    matching = "pending" if selectors.matching_pending(report) else "done"
+    response["Showup-Matching"] = matching
+    candidates = list(
         _candidates(user).filter(Q(missing=report) | Q(found=report)).order_by("-score", "pk")
     )
+    for candidate in candidates:
+        candidate.matching = matching  # read by CandidateOut
+    return candidates
 
 
 def _coordinator(user: User) -> None:

@@ -1,41 +1,42 @@
-"""Each process's in-memory matching index of open reports, kept in step with the database.
+"""A matching worker's in-memory index of open reports, kept in step with the database.
 
-The database is the one truth. Every web process and worker holds a `matching` index of the
-open reports (per agency and kind) so that one query against a million reports costs
-milliseconds, and before each query it catches up on what any process changed: it reads the
-reports whose `updated_at` is at or after the newest change it has applied, less an overlap
-that covers clock skew between machines and transactions that committed late. Rows already
-applied at the same `updated_at` are skipped, so the overlap costs one indexed query, not
-re-indexing. A full reload every RESYNC_EVERY heals anything the overlap could miss.
+Only matching workers hold one (`showup match_worker`, or the writing process itself in the
+"inline" mode of tests and one-off scripts: see matching_service.py); web processes hold none.
+A worker indexes the agencies of the shards it leases (`agency_filter`), loads an agency's
+open reports when it takes its shard (`load_agencies`) and forgets them when it loses it
+(`drop_agencies`).
 
-The first build reads every open report (about 35 s at a million), so a serving process builds
-it before its first request: wsgi.py calls `start_warm_up()`, which runs `warm_up()` in a
-background thread. Queries that arrive meanwhile wait on the index's lock and then catch up on
-whatever was filed during the build; they never build a second index.
+The database is the one truth. The worker applies each report it processes from the row it
+has just locked (`apply`), and before a query (a worker: at most once a second,
+`catch_up_every`) it also catches up on what any process changed: it reads the reports whose
+`updated_at` is at or after the newest change it has applied, less an overlap that covers
+clock skew between machines and transactions that committed late. Rows already applied at the
+same `updated_at` are skipped (only their pk and `updated_at` are read), so the overlap costs
+one indexed query, not re-indexing. A full reload every RESYNC_EVERY heals anything the
+overlap could miss.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.conf import settings
-from django.db import connection
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 
 from matching import Candidate, ChildReport, Matcher
 from matching.engine import ReportIndex
+from showup.core.models import Agency
 from showup.reunite.models import Report
 
 OVERLAP = timedelta(seconds=30)
 RESYNC_EVERY = 300.0  # seconds
-WARM_UP_THREAD = "showup-index-warm-up"
+
+AgencyFilter = Callable[[int], bool]
 
 logger = logging.getLogger(__name__)
 
@@ -73,9 +74,26 @@ class WarmUp:
     seconds: float
 
 
+def _every_agency(agency_id: int) -> bool:
+    return True
+
+
 class ProcessIndex:
-    def __init__(self, matcher: Matcher) -> None:
+    """The open reports of the agencies `agency_filter` accepts, one `ReportIndex` per
+    (agency, kind). Thread-safe: every public method takes the index's lock."""
+
+    def __init__(
+        self,
+        matcher: Matcher,
+        agency_filter: AgencyFilter = _every_agency,
+        catch_up_every: float = 0.0,
+    ) -> None:
+        """`catch_up_every` (seconds) spaces the catch-up before queries: a worker applies
+        every report of its shards from the outbox, so there the catch-up is a safety net."""
         self._matcher = matcher
+        self._accepts = agency_filter
+        self._catch_up_every = catch_up_every
+        self._caught_up_at = 0.0
         self._lock = threading.Lock()
         self.reset()
 
@@ -96,26 +114,22 @@ class ProcessIndex:
             self.catch_up()
             return WarmUp(reports=len(self), seconds=time.monotonic() - started)
 
-    def after_fork_in_child(self) -> bool:
-        """Start afresh if the parent forked mid-build (gunicorn --preload forks workers while
-        the warm-up thread holds the lock): that lock would never be released in the child, and
-        the half-built index would have a watermark that hides the reports it had not reached.
-        Returns whether a build was cut short."""
-        if not self._lock.locked():
-            return False
-        self._lock = threading.Lock()
-        self.reset()
-        return True
-
     def rank(self, report: Report, top: int) -> list[Candidate]:
         """Candidates for `report` among the open reports of the other kind in its agency."""
         other = Report.Kind.FOUND if report.kind == Report.Kind.MISSING else Report.Kind.MISSING
         with self._lock:
-            self.catch_up()
+            if time.monotonic() - self._caught_up_at >= self._catch_up_every:
+                self.catch_up()
             index = self._indexes.get((report.agency_id, other))
             if index is None or not len(index):
                 return []
             return index.rank(to_child_report(report), top=top)
+
+    def apply(self, report: Report) -> None:
+        """Index the report as the database has it now (added, replaced, or removed if closed)."""
+        with self._lock:
+            if self._loaded_at:  # before the first load, the load will read it
+                self._apply(report)
 
     def forget_missing(self, report_ids: Iterable[str]) -> None:
         """Drop ids the database no longer has open (a transaction that rolled back)."""
@@ -125,24 +139,53 @@ class ProcessIndex:
                 if key is not None:
                     self._indexes[key].remove(report_id)
 
+    def load_agencies(self, agency_ids: Collection[int]) -> int:
+        """Read the open reports of agencies just taken on (a shard acquired); returns how many.
+        Before the first full load there is nothing to add to: that load reads them."""
+        with self._lock:
+            if not self._loaded_at:
+                self._load_all()
+                return len(self)
+            before = len(self)
+            self._load(Report.objects.filter(agency_id__in=list(agency_ids)))
+            return len(self) - before
+
+    def drop_agencies(self, agency_ids: Collection[int]) -> None:
+        """Forget the reports of agencies no longer ours (a shard lost or handed over)."""
+        wanted = set(agency_ids)
+        with self._lock:
+            for key in [k for k in self._indexes if k[0] in wanted]:
+                del self._indexes[key]
+            self._where = {pk: key for pk, key in self._where.items() if key[0] not in wanted}
+
     def catch_up(self) -> None:
         if not self._loaded_at or time.monotonic() - self._loaded_at > RESYNC_EVERY:
             self._load_all()
             return
+        self._caught_up_at = time.monotonic()
         if self._watermark is None:  # nothing was ever filed when we last looked
-            changed = Report.objects.all()
+            window = Report.objects.all()
         else:
-            changed = Report.objects.filter(updated_at__gte=self._watermark - OVERLAP)
-        for report in changed.order_by("updated_at", "pk").iterator(chunk_size=2000):
-            if self._applied.get(report.pk) == report.updated_at:
-                continue
-            self._apply(report)
+            window = Report.objects.filter(updated_at__gte=self._watermark - OVERLAP)
+        # Two steps: the window's (pk, updated_at) is cheap; only rows not applied yet are read.
+        rows = window.order_by("updated_at", "pk").values_list("pk", "updated_at")
+        stale = [pk for pk, at in rows.iterator(chunk_size=5000) if self._applied.get(pk) != at]
+        for start in range(0, len(stale), 500):
+            changed = Report.objects.filter(pk__in=stale[start : start + 500])
+            for report in changed.order_by("updated_at", "pk"):
+                self._apply(report)
+
+    def _our_agencies(self) -> list[int]:
+        return [pk for pk in Agency.objects.values_list("pk", flat=True) if self._accepts(pk)]
 
     def _load_all(self) -> None:
         self.reset()
-        self._loaded_at = time.monotonic()
+        self._loaded_at = self._caught_up_at = time.monotonic()
         self._watermark = Report.objects.aggregate(newest=Max("updated_at"))["newest"]
-        open_reports = Report.objects.filter(status__in=Report.OPEN_STATUSES)
+        self._load(Report.objects.filter(agency_id__in=self._our_agencies()))
+
+    def _load(self, reports: QuerySet[Report]) -> None:
+        open_reports = reports.filter(status__in=Report.OPEN_STATUSES)
         for report in open_reports.order_by("pk").iterator(chunk_size=2000):
             self._apply(report)
 
@@ -150,7 +193,7 @@ class ProcessIndex:
         key = self._where.pop(report.pk, None)
         if key is not None:
             self._indexes[key].remove(str(report.pk))
-        if report.is_open:
+        if report.is_open and self._accepts(report.agency_id):
             key = (report.agency_id, report.kind)
             if key not in self._indexes:
                 self._indexes[key] = self._matcher.build_index()
@@ -165,45 +208,15 @@ class ProcessIndex:
                 self._applied = {pk: t for pk, t in self._applied.items() if t >= horizon}
 
 
+# The index of a process that matches every agency in-process: the "inline" mode (tests,
+# seeds, one-off scripts) and `drain_outbox()`. A match worker builds its own, for its shards.
 process_index = ProcessIndex(Matcher())
 
 
-def warm_up() -> WarmUp:
-    """Build this process's index and log how big it is and how long it took (no report data)."""
-    result = process_index.warm_up()
+def warm_up(index: ProcessIndex = process_index) -> WarmUp:
+    """Build an index and log how big it is and how long it took (no report data)."""
+    result = index.warm_up()
     logger.info(
         "Matching index warm: %d open reports indexed in %.1f s", result.reports, result.seconds
     )
     return result
-
-
-def start_warm_up() -> threading.Thread | None:
-    """Warm the index in a background thread, unless SHOWUP_WARM_INDEX is off.
-
-    Called by wsgi.py, which only servers import (runserver's serving process, gunicorn,
-    uWSGI...), so manage.py commands, shells and tests never start it.
-    """
-    if not settings.SHOWUP_WARM_INDEX:
-        return None
-    logger.info("Warming the matching index in the background")
-    thread = threading.Thread(target=_warm_up_in_background, name=WARM_UP_THREAD, daemon=True)
-    thread.start()
-    return thread
-
-
-def _warm_up_in_background() -> None:
-    try:
-        warm_up()
-    except Exception:
-        # Nothing is lost: the first query builds the index as it would without a warm-up.
-        logger.exception("Matching index warm-up failed")
-    finally:
-        connection.close()  # this thread's own connection; nobody else would close it
-
-
-def _after_fork_in_child() -> None:
-    if process_index.after_fork_in_child():
-        start_warm_up()
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)

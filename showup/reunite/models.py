@@ -389,3 +389,14 @@ class BoardVersion(models.Model):
 
     def __str__(self) -> str:
         return f"board version {self.agency_id}: {self.version}"
+
+
+class MatchWorker(models.Model):
+    """A running `showup match_worker`, seen at its last heartbeat. The live ones (seen within a
+    lease) set the fair share of shards, so a worker holding more hands the surplus over."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"match worker {self.name}"

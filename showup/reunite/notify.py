@@ -478,7 +478,9 @@ class ReportFiled(_ReportKind):
       or email where they opted in (`alert_by_sms`, `alert_by_email`), with a minimal
       description and a link; never the guardian's contact or the family name.
     - A found report that matched nothing: the coordinators, in the app and by email where
-      they opted in.
+      they opted in. Only the matching worker knows that, so it sends this one, after its
+      first processing of the report, in the same transaction as its candidates
+      (matching_service.py); the web sends it for missing reports only.
     """
 
     name = "report_filed"
@@ -507,6 +509,7 @@ class ReportFiled(_ReportKind):
                 if u.alert_by_email and u.email
             ]
             return out
+        # The worker asks only when nothing matched; a match since then makes it moot.
         if Candidate.objects.filter(Q(found=report) | Q(missing=report)).exists():
             return []
         coordinators = [u for u in _coordinators(report.agency_id) if u.pk != report.filed_by_id]

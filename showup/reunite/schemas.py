@@ -362,6 +362,12 @@ class CandidateOut(Schema):
     )
     decision: str
     decided_at: datetime | None
+    matching: Literal["pending", "done"] | None = Field(
+        None,
+        description="Only in `/reports/{id}/candidates`: `pending` while the matching service "
+        "has still to look at the report's latest change (the list may then change), else "
+        "`done`. The same value is in the `Showup-Matching` header, which an empty list has too.",
+    )
 
     @staticmethod
     def resolve_missing_reference(obj: Candidate) -> str:
@@ -374,6 +380,24 @@ class CandidateOut(Schema):
     @staticmethod
     def resolve_reasons_shown(obj: Candidate) -> list[str]:
         return obj.shown_reasons()
+
+
+class ImportedReportOut(Schema):
+    reference: str = Field(description="The report's reference, e.g. KX7-4QM.")
+
+
+class ImportOut(Schema):
+    imported: int = Field(description="How many reports were filed (every line of the file).")
+    missing: int
+    found: int
+    reports: list[ImportedReportOut] = Field(
+        description="The filed reports in the file's order (blank lines skipped)."
+    )
+    matching: Literal["pending"] = Field(
+        "pending",
+        description="Imported reports are matched by the matching service, not in the "
+        "request: read each report's candidates later.",
+    )
 
 
 # The shared error answers (showup.api_errors), under the names this module always had.

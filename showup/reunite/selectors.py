@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +20,16 @@ from django.utils.translation import gettext_lazy as _
 from showup.core.models import AuditEntry, Role, User
 from showup.core.registry import audit_label
 from showup.reunite.access import visible_reports
-from showup.reunite.models import Candidate, Handoff, Outcome, Report, ReportQuerySet, TimelineNote
+from showup.reunite.models import (
+    BoardVersion,
+    Candidate,
+    Handoff,
+    MatchOutbox,
+    Outcome,
+    Report,
+    ReportQuerySet,
+    TimelineNote,
+)
 
 MY_REPORTS_LIMIT = 200
 RECENTLY_CLOSED = timedelta(hours=24)
@@ -30,6 +39,7 @@ RECENTLY_CLOSED = timedelta(hours=24)
 ACTION_LABELS: dict[str, Promise] = {
     "reunite.report.created.found": _("Found report filed"),
     "reunite.report.created.missing": _("Missing report filed"),
+    "reunite.report.imported": _("Reports imported from a file"),
     "reunite.report.edited": _("Report edited"),
     "reunite.report.cancelled": _("Report cancelled"),
     "reunite.report.viewed": _("Report viewed"),
@@ -143,21 +153,22 @@ def _with_candidates(
 
 
 def board_version(user: User, *, extra: str = "") -> str:
-    """A short fingerprint of the agency's open work, so the live poll can answer "nothing
-    changed" without reading rows. Cheap on purpose (it runs every second per coordinator):
-    only open reports (the agency/status/kind index) and their candidates (the foreign-key
-    indexes) are read, never the agency's history. A change to an open report or one of its
-    candidates moves a max(updated_at); a report leaving the board changes the count."""
+    """A short fingerprint of what the agency's board could show, so the live poll can answer
+    "nothing changed" after one primary-key read. It runs every second per open board, so it
+    reads no report and no candidate: every change a board can show moves the agency's
+    `BoardVersion` row in its own transaction (`matching_service.bump_board_version`)."""
     agency_id = user.agency_id or 0  # the board is only for agency staff
-    open_reports = Report.objects.filter(agency_id=agency_id, status__in=Report.OPEN_STATUSES)
-    reports = open_reports.aggregate(n=Count("id"), t=Max("updated_at"))
-    open_pks = open_reports.values("pk")
-    cands = Candidate.objects.filter(
-        Q(missing_id__in=open_pks) | Q(found_id__in=open_pks)
-    ).aggregate(n=Count("id"), t=Max("updated_at"))
-    parts = (agency_id, reports["n"], reports["t"], cands["n"], cands["t"], extra)
-    raw = "|".join(str(p) for p in parts)
+    version = (
+        BoardVersion.objects.filter(pk=agency_id).values_list("version", flat=True).first() or 0
+    )
+    raw = f"{agency_id}|{version}|{extra}"
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def matching_pending(report: Report) -> bool:
+    """Whether a matching worker has still to look at the report's latest change (an outbox
+    row not yet done): the case page then says "Looking for matches…"."""
+    return MatchOutbox.objects.filter(report_id=report.pk, done_at__isnull=True).exists()
 
 
 def report_candidates(report: Report) -> list[CandidateRow]:

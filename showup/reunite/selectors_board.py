@@ -333,8 +333,22 @@ class Announcement:
     report_ids: tuple[int, ...]
 
 
+def candidate_cursor(user: User) -> int:
+    """The newest candidate id of the agency: the live poll's cursor for new matches."""
+    from django.db.models import Max
+
+    newest = Candidate.objects.filter(missing__agency_id=user.agency_id).aggregate(n=Max("pk"))
+    return int(newest["n"] or 0)
+
+
 def new_since(
-    user: User, page: BoardPage, since: datetime, shown_ids: set[int]
+    user: User,
+    page: BoardPage,
+    since: datetime,
+    shown_ids: set[int],
+    *,
+    after: int | None = None,
+    upto: int | None = None,
 ) -> list[Announcement]:
     """New matches and new reports since `since` among what the coordinator's filtered board
     holds, in words: "New likely match for Leo R., 92%"."""
@@ -345,7 +359,11 @@ def new_since(
     for row in page.rows:
         for crow in row.candidates:
             cand = crow.candidate
-            if cand.pk in seen_cands or cand.created_at <= since:
+            if after is not None and upto is not None:
+                fresh = after < cand.pk <= upto
+            else:  # a page loaded before the cursor existed
+                fresh = cand.created_at > since
+            if cand.pk in seen_cands or not fresh:
                 continue
             seen_cands.add(cand.pk)
             missing = cand.missing if row.report.kind == Report.Kind.FOUND else row.report

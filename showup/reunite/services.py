@@ -28,13 +28,15 @@ from showup.core.audit import audit
 from showup.core.models import Agency, PartnerOrganisation, Role, User
 from showup.core.photos import delete_photo, store_photo
 from showup.reunite import notify
-from showup.reunite.candidate_index import process_index
+from showup.reunite.matching_service import bump_board_version, enqueue_match
 from showup.reunite.models import (
     Candidate,
     Handoff,
+    MatchOutbox,
     Outcome,
     Report,
     TimelineNote,
+    new_reference,
     new_status_token,
 )
 
@@ -67,7 +69,6 @@ REPORT_FIELDS = (
     "reporter_has_custody",
     "authorised_adults",
 )
-CANDIDATES_KEPT = 5
 DESCRIPTION_LIMIT = 10_000
 
 # --- errors -------------------------------------------------------------------------------
@@ -217,10 +218,9 @@ def report_create(
         if photo is not None:
             report.photo = store_photo(photo)
         report.save()
-        # Matching first, the audit entry last: the entry takes the audit chain's lock, held
-        # until this transaction commits, and every audited request in every process waits
-        # for it (under load, matching inside the lock made all writes queue behind it).
-        matches_refresh(report=report)
+        # A matching worker ranks it once this commits (matching_service.py); it also tells
+        # the coordinators about a found child that matched nothing, once that is known.
+        enqueue_match(report, MatchOutbox.Reason.CREATED)
         audit(
             f"reunite.report.created.{kind}",
             actor=filed_by,
@@ -231,8 +231,9 @@ def report_create(
                 report.possible_duplicate_of.reference if report.possible_duplicate_of else ""
             ),
         )
-        pk = report.pk
-        transaction.on_commit(lambda: notify.report_filed(pk))
+        if kind == Report.Kind.MISSING:
+            pk = report.pk
+            transaction.on_commit(lambda: notify.report_filed(pk))
     return report
 
 
@@ -249,7 +250,7 @@ def report_update(
             changed.append("photo")
         report.save()
         audit("reunite.report.edited", actor=actor, obj=report, fields=changed)
-        matches_refresh(report=report)
+        enqueue_match(report, MatchOutbox.Reason.EDITED)
     if old_photo:
         transaction.on_commit(lambda: delete_photo(old_photo))
     return report
@@ -272,6 +273,7 @@ def report_photo_set(*, report: Report, photo: Image.Image | None, actor: User) 
         report.photo = store_photo(photo) if photo is not None else ""
         report.save(update_fields=["photo", "updated_at"])
         audit("reunite.report.edited", actor=actor, obj=report, fields=["photo"])
+        bump_board_version(report.agency_id)  # the board's row shows the photo
     if old_photo:
         transaction.on_commit(lambda: delete_photo(old_photo))
     return report
@@ -308,7 +310,7 @@ def report_add_information(
             fields=fields,
             channel="guardian" if actor is None else "staff",
         )
-        matches_refresh(report=report)
+        enqueue_match(report, MatchOutbox.Reason.INFO_ADDED)
     if old_photo:
         transaction.on_commit(lambda: delete_photo(old_photo))
     return report
@@ -367,7 +369,9 @@ def report_close(
         report.closed_at = timezone.now()
         report.closed_by = actor
         report.save()
+        # Off the board at once; the worker drops it from its index.
         _pair_filter(report).filter(decision=Candidate.Decision.PROPOSED).delete()
+        enqueue_match(report, MatchOutbox.Reason.CLOSED)
         # Free text (the reason) may name people: it stays on the report, which the retention
         # purge clears, never in the audit log, which is kept for ever.
         audit(
@@ -435,6 +439,7 @@ def report_transfer(*, report: Report, to_officer: User, actor: User) -> Report:
             from_user=previous,
             to_user=to_officer.pk,
         )
+        bump_board_version(report.agency_id)
         pk, to_pk = report.pk, to_officer.pk
         transaction.on_commit(lambda: notify.report_transferred(pk, to_pk))
     return report
@@ -461,57 +466,13 @@ def report_merge(*, duplicate: Report, into: Report, actor: User) -> Report:
             kept.possible_duplicate_of = None
             kept.save(update_fields=["possible_duplicate_of", "updated_at"])
         audit("reunite.report.merged", actor=actor, obj=kept, duplicate=closed.reference)
+        enqueue_match(kept, MatchOutbox.Reason.MERGED)
     return closed
 
 
 def _pair_filter(report: Report) -> Any:
     field = "missing" if report.kind == Report.Kind.MISSING else "found"
     return Candidate.objects.filter(**{field: report})
-
-
-def matches_refresh(*, report: Report) -> list[Candidate]:
-    """Run the engine for one report against the agency's open reports of the other kind.
-
-    Proposed candidates are replaced by the engine's current view; confirmed and rejected
-    pairs are kept as decided, and a rejected pair is never proposed again.
-    """
-    if not report.is_open:
-        return []
-    other_field = "missing_id" if report.kind == Report.Kind.FOUND else "found_id"
-    decided = set(
-        _pair_filter(report)
-        .exclude(decision=Candidate.Decision.PROPOSED)
-        .values_list(other_field, flat=True)
-    )
-    ranked = process_index.rank(report, top=CANDIDATES_KEPT + len(decided))
-    other_kind = Report.Kind.FOUND if report.kind == Report.Kind.MISSING else Report.Kind.MISSING
-    by_id = {
-        str(r.pk): r
-        for r in Report.objects.open().filter(
-            agency_id=report.agency_id, kind=other_kind, pk__in=[int(c.other_id) for c in ranked]
-        )
-    }
-    process_index.forget_missing([c.other_id for c in ranked if c.other_id not in by_id])
-    ranked = [c for c in ranked if c.other_id in by_id and by_id[c.other_id].pk not in decided]
-    kept: list[Candidate] = []
-    for cand in ranked[:CANDIDATES_KEPT]:
-        other = by_id[cand.other_id]
-        missing, found = (report, other) if report.kind == Report.Kind.MISSING else (other, report)
-        obj, _created = Candidate.objects.update_or_create(
-            missing=missing,
-            found=found,
-            defaults={
-                "score": cand.score,
-                "engine_match": cand.match,
-                "reasons": cand.reasons,
-                "reason_keys": [r.to_json() for r in cand.explained],
-            },
-        )
-        kept.append(obj)
-    _pair_filter(report).filter(decision=Candidate.Decision.PROPOSED).exclude(
-        pk__in=[c.pk for c in kept]
-    ).delete()
-    return kept
 
 
 # --- match decisions ----------------------------------------------------------------------
@@ -558,6 +519,7 @@ def candidate_confirm(*, candidate: Candidate, actor: User) -> Candidate:
             found=found.reference,
             score=candidate.score,
         )
+        bump_board_version(missing.agency_id)
         pk = candidate.pk
         transaction.on_commit(lambda: notify.match_confirmed(pk))
     return candidate
@@ -587,6 +549,7 @@ def candidate_reject(*, candidate: Candidate, actor: User) -> Candidate:
             found=found.reference,
             was_confirmed=was_confirmed,
         )
+        bump_board_version(missing.agency_id)
         if was_confirmed:
             pk = candidate.pk
             transaction.on_commit(lambda: notify.match_undone(pk))
@@ -616,6 +579,7 @@ def candidate_undo(*, candidate: Candidate, actor: User, reason: str = "") -> Ca
             found=found.reference,
             reason_given=bool(reason.strip()),
         )
+        bump_board_version(missing.agency_id)
         pk = candidate.pk
         transaction.on_commit(lambda: notify.match_undone(pk))
     return candidate
@@ -624,10 +588,10 @@ def candidate_undo(*, candidate: Candidate, actor: User, reason: str = "") -> Ca
 def _reopen(candidate: Candidate, missing: Report, found: Report) -> None:
     # A half-done checklist belonged to that confirmation; its steps stay in the audit log.
     Handoff.objects.filter(candidate=candidate, completed_at__isnull=True).delete()
-    _set_status(
-        tuple(r for r in (missing, found) if r.status == Report.Status.MATCHED),
-        Report.Status.OPEN,
-    )
+    reopened = tuple(r for r in (missing, found) if r.status == Report.Status.MATCHED)
+    _set_status(reopened, Report.Status.OPEN)
+    for report in reopened:
+        enqueue_match(report, MatchOutbox.Reason.REOPENED)
 
 
 # --- the hand-off -------------------------------------------------------------------------
@@ -816,6 +780,7 @@ def _close_reunited(
         report.closed_at = now
         report.closed_by = actor
         report.save(update_fields=["status", "outcome", "closed_at", "closed_by", "updated_at"])
+        enqueue_match(report, MatchOutbox.Reason.CLOSED)
     Candidate.objects.filter(
         Q(missing_id=candidate.missing_id) | Q(found_id=candidate.found_id),
         decision=Candidate.Decision.PROPOSED,
@@ -880,3 +845,83 @@ def report_status_link_revoke(*, report: Report, actor: User) -> Report:
 def report_viewed(*, report: Report, actor: User, where: str) -> None:
     """Every staff view of a child's record is audited (design: privacy rules)."""
     audit("reunite.report.viewed", actor=actor, obj=report, where=where)
+
+
+# --- imports of many reports ----------------------------------------------------------------
+
+IMPORT_CHUNK = 500
+
+
+def reports_import(
+    *,
+    agency: Agency,
+    rows: list[tuple[str, dict[str, Any]]],
+    filed_by: User | None,
+    source: str,
+) -> list[Any]:
+    """File many reports at once (a partner's file, a later PFIF import): `rows` are
+    (kind, data) already checked like single reports (`showup.reunite.imports`). All or
+    nothing, in chunks of IMPORT_CHUNK: one insert of reports and one of outbox rows
+    (`imported`) per chunk, one audit entry per chunk (references and counts, nothing about
+    the children), one move of the board's version. Nothing is matched in the request: the
+    matching workers take the outbox rows. No notification is sent per report: an import is
+    not a guardian filing. Returns the audit entries, first chunk first."""
+    from uuid import uuid4
+
+    from showup.reunite import matching_service
+
+    batch = uuid4().hex
+    entries = []
+    with transaction.atomic():
+        for start in range(0, len(rows), IMPORT_CHUNK):
+            reports = []
+            for kind, data in rows[start : start + IMPORT_CHUNK]:
+                report = Report(agency=agency, kind=kind, filed_by=filed_by)
+                _assign(report, data)
+                reports.append(report)
+            _unique_references(reports)
+            Report.objects.bulk_create(reports)
+            shard = matching_service.shard_of(agency.pk)
+            MatchOutbox.objects.bulk_create(
+                MatchOutbox(
+                    report=r, agency=agency, shard=shard, reason=MatchOutbox.Reason.IMPORTED
+                )
+                for r in reports
+            )
+            kinds = [r.kind for r in reports]
+            entries.append(
+                audit(
+                    "reunite.report.imported",
+                    actor=filed_by,
+                    agency_id=agency.pk,
+                    batch=batch,
+                    chunk=start // IMPORT_CHUNK + 1,
+                    source=source,
+                    missing=kinds.count(Report.Kind.MISSING),
+                    found=kinds.count(Report.Kind.FOUND),
+                    reports=[r.reference for r in reports],
+                )
+            )
+        bump_board_version(agency.pk)
+        matching_service.after_enqueue(matching_service.shard_of(agency.pk))
+    return entries
+
+
+def _unique_references(reports: list[Report]) -> None:
+    """A bulk insert has no retry per row: draw again any reference already taken (by
+    another report, or twice in this chunk) before inserting."""
+    while True:
+        taken = set(
+            Report.objects.filter(reference__in=[r.reference for r in reports]).values_list(
+                "reference", flat=True
+            )
+        )
+        seen: set[str] = set()
+        again = False
+        for report in reports:
+            if report.reference in taken or report.reference in seen:
+                report.reference = new_reference()
+                again = True
+            seen.add(report.reference)
+        if not again:
+            return

@@ -1,12 +1,13 @@
 from django.urls import URLPattern, path
 
-from showup.reunite import views_case, views_coord, views_stats
+from showup.reunite import views_case, views_coord, views_import, views_stats
 
 urlpatterns: list[URLPattern] = [
     path("staff/board/", views_coord.board, name="board"),
     path("staff/board/live/", views_coord.board_live, name="board_live"),
     path("staff/reports/<int:pk>/", views_coord.report_detail, name="report_detail"),
     path("staff/reports/<int:pk>/notes/", views_coord.note_add, name="note_add"),
+    path("staff/reports/<int:pk>/matches/", views_coord.report_matches, name="report_matches"),
     path(
         "staff/reports/<int:pk>/status-link/revoke/",
         views_coord.status_link_revoke,
@@ -30,5 +31,6 @@ urlpatterns: list[URLPattern] = [
         name="report_merge",
     ),
     path("staff/mine/", views_coord.my_reports, name="my_reports"),
+    path("staff/import/", views_import.import_reports, name="import_reports"),
     path("staff/stats/", views_stats.stats, name="stats"),
 ]

@@ -5,7 +5,7 @@ selectors read. Every page that shows a child's record writes an audit entry."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
@@ -113,6 +113,7 @@ def _board_context(
     form, filters = _board_filters(request, user)
     now = timezone.now()  # before any read: the next poll announces what comes after it
     version = selectors.board_version(user)
+    cursor = selectors_board.candidate_cursor(user)
     page = selectors_board.board_rows(user, filters)
     # One entry per rendering, listing every report shown (not one entry per report).
     audit("reunite.board.viewed", actor=user, agency_id=user.agency_id, reports=page.report_ids)
@@ -125,7 +126,7 @@ def _board_context(
         "filter_query": query,
         "board_url": reverse("reunite:board") + (f"?{query}" if query else ""),
         "version": version,
-        "since": f"{now.timestamp():.6f}",
+        "since": f"{now.timestamp():.6f}:{cursor}",
         "can_decide": can_decide_matches(user),
         "can_hand_off": can_hand_off(user),
         "markers": selectors_board.map_markers(page),
@@ -152,10 +153,21 @@ def _client_rows(request: HttpRequest) -> dict[int, str]:
 
 def _client_since(request: HttpRequest) -> datetime:
     try:
-        stamp = float(request.GET.get("t", ""))
+        stamp = float(request.GET.get("t", "").split(":")[0])
         return datetime.fromtimestamp(stamp, tz=UTC)
     except (ValueError, OverflowError, OSError):
         return timezone.now()
+
+
+def _client_cursor(request: HttpRequest) -> int | None:
+    """The newest candidate id the page has been told about ("<time>:<id>"), if it says."""
+    _stamp, _colon, cursor = request.GET.get("t", "").partition(":")
+    return int(cursor) if cursor.isdigit() else None
+
+
+# Rows are built for announcements if their newest candidate is this recent: a superset (the
+# cursor decides what is announced), wide enough for any matching transaction.
+CANDIDATE_GRACE = timedelta(seconds=60)
 
 
 @require_GET
@@ -173,6 +185,10 @@ def board_live(request: HttpRequest) -> HttpResponse:
     if request.GET.get("v") == version:
         return HttpResponse(status=204)
     form, filters = _board_filters(request, user)
+    # Read after the version, before the rows: every candidate up to it is committed and will
+    # be read below; one committed later has a larger id (a shard's matching transactions run
+    # one at a time) and is announced by the next poll. Never twice, never lost.
+    cursor = selectors_board.candidate_cursor(user)
     # The page's rows as versions only (plain values, no model built); then only the rows this
     # answer sends are built: the changed ones and those an announcement names. During a storm
     # the version moves on every poll, but few of the hundred rows shown have changed.
@@ -188,7 +204,7 @@ def board_live(request: HttpRequest) -> HttpResponse:
         wanted.update(
             r.pk
             for r in outline
-            if (r.newest_candidate is not None and r.newest_candidate > since)
+            if (r.newest_candidate is not None and r.newest_candidate > since - CANDIDATE_GRACE)
             or (r.created_at > since and r.pk not in client)
         )
     page = selectors_board.board_rows_by_id(
@@ -196,7 +212,11 @@ def board_live(request: HttpRequest) -> HttpResponse:
     )
     changed = [row for row in page.rows if row.pk in set(changed_ids)]
     announcements = (
-        selectors_board.new_since(user, page, since, set(client)) if since is not None else []
+        selectors_board.new_since(
+            user, page, since, set(client), after=_client_cursor(request), upto=cursor
+        )
+        if since is not None
+        else []
     )
     shown = {row.pk for row in changed}
     for note in announcements:
@@ -216,7 +236,7 @@ def board_live(request: HttpRequest) -> HttpResponse:
         "new_count": new_count,
         "announcements": announcements,
         "version": version,
-        "since": f"{now.timestamp():.6f}",
+        "since": f"{now.timestamp():.6f}:{cursor}",
         "board_url": reverse("reunite:board") + (f"?{query}" if query else ""),
         "can_decide": can_decide_matches(user),
         "can_hand_off": can_hand_off(user),
@@ -274,6 +294,7 @@ def _detail_context(
         "age": selectors.age_label(report),
         "candidates": selectors.report_candidates(report) if agency_staff else [],
         "show_candidates": agency_staff,
+        "matching_pending": agency_staff and selectors.matching_pending(report),
         "show_guardian": agency_staff
         or (user.partner_org_id is not None and report.partner_org_id == user.partner_org_id),
         "can_decide": can_decide_matches(user) and report.is_open,
@@ -334,6 +355,35 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "reunite/coord/report_detail.html",
         _detail_context(request, user, report, NoteForm()),
     )
+
+
+@require_GET
+@staff_required
+def report_matches(request: HttpRequest, pk: int) -> HttpResponse:
+    """The case page's "Looking for matches…" poll (every second, htmx). While a matching
+    worker has still to see the report's latest change: 204, one small read, nothing swapped.
+    Then the candidates, which replace the polling element (so the polling stops), and a
+    sentence for the page's live region. Candidates shown are a view of the record: audited."""
+    user = _user(request)
+    report = access_report_by_id(user, pk)
+    if not user.is_agency_staff:
+        raise Http404("No such report")  # partner staff never see candidates
+    if selectors.matching_pending(report):
+        response = HttpResponse(status=204)
+    else:
+        services.report_viewed(report=report, actor=user, where="detail.matches")
+        ctx = {
+            "report": report,
+            "candidates": selectors.report_candidates(report),
+            "matching_pending": False,
+            "matching_done": True,
+            "can_decide": can_decide_matches(user) and report.is_open,
+            "can_decide_any": can_decide_matches(user),
+            "detail_url": reverse("reunite:report_detail", kwargs={"pk": report.pk}),
+        }
+        response = render(request, "reunite/coord/report_detail.html#candidates", ctx)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST

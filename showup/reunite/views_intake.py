@@ -727,7 +727,7 @@ def _staff_sent(
     else:
         messages.success(
             request,
-            _("Report %(reference)s filed. Matching has run.") % {"reference": report.reference},
+            _("Report %(reference)s filed.") % {"reference": report.reference},
         )
     url = reverse("reunite:report_detail", kwargs={"pk": report.pk})
     idempotency.remember_sent(request, form_id, url=url, label=report.reference)
@@ -766,7 +766,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 # Closed or purged by someone else while this form was open.
                 report.refresh_from_db()
                 return _closed(request, report, status=409)
-            messages.success(request, _("Changes saved. Matching has run again."))
+            messages.success(request, _("Changes saved."))
             return redirect("reunite:report_detail", pk=report.pk)
         status_code = 400
     else:

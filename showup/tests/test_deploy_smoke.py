@@ -128,22 +128,17 @@ def server(prepared: Prepared) -> Iterator[Server]:
         yield running
 
 
-def test_preload_warms_each_worker_after_the_fork_and_serves(prepared: Prepared) -> None:
-    """--preload imports showup in the master, then forks: the matching index's warm-up thread
-    must start in each worker (a thread forked mid-work once hung a worker's first request)."""
+def test_preload_serves_from_each_worker_and_builds_no_matching_index(prepared: Prepared) -> None:
+    """--preload imports showup in the master, then forks: every worker serves, and no web
+    process builds a matching index (match workers do: reunite/matching_service.py)."""
     with gunicorn(prepared, "preload", GUNICORN_PRELOAD="1", SHOWUP_LOG_LEVEL="INFO") as running:
-        deadline = time.monotonic() + 30
-        while running.log.read_text().count("Matching index warm:") < 2:
-            assert time.monotonic() < deadline, running.log.read_text()
-            time.sleep(0.2)
         # More requests than workers, each with its own connection: both workers answer.
         for _ in range(6):
             assert running.get("/", headers=HTTPS).status_code == 200
         login(running)  # sessions and the database, in a forked worker
         text = running.log.read_text()
-    # One warm-up per worker, none in the master.
-    assert text.count("Warming the matching index in the background") == 2, text
-    assert text.count("Matching index warm:") == 2, text
+    assert text.count("Booting worker") == 2, text
+    assert "matching index" not in text.lower(), text
 
 
 def cookies_of(response: httpx.Response) -> dict[str, SimpleCookie]:

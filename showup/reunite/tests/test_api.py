@@ -444,6 +444,7 @@ def test_the_openapi_schema_lists_every_endpoint_with_a_summary() -> None:
     expected = {
         ("/api/reunite/reports", "post"),
         ("/api/reunite/reports", "get"),
+        ("/api/reunite/reports/import", "post"),
         ("/api/reunite/reports/{report_id}", "get"),
         ("/api/reunite/reports/{report_id}", "patch"),
         ("/api/reunite/reports/{report_id}/cancel", "post"),

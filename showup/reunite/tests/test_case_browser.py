@@ -131,3 +131,39 @@ def test_the_boy_on_the_curb_is_closed_as_taken_home_by_the_officer(
     assert "Taken home by the officer" in page.content()
     boy.refresh_from_db()
     assert (boy.status, boy.outcome, boy.closed_by) == ("closed", "taken_home", officer)
+
+
+def test_the_case_page_says_looking_for_matches_until_the_service_is_done(
+    page: Any,
+    live_server: Any,
+    staff_login: Any,
+    shot: Any,
+    settings: Any,
+    officer: Any,
+    agency: Any,
+    report_data: Any,
+) -> None:
+    """The live region updates itself (htmx polls, no script of the page's own) and the
+    polling stops once the matching service has looked at the report."""
+    from django.utils import timezone
+
+    from showup.reunite.models import MatchOutbox
+
+    found, missing, _cand = file_pair(agency, officer, report_data)
+    settings.SHOWUP_MATCHING = "worker"  # the next change waits for a worker
+    services.report_update(report=found, data={"hair": "short, brown"}, actor=officer)
+    assert MatchOutbox.objects.filter(report=found, done_at__isnull=True).exists()
+
+    staff_login(page, officer)
+    page.goto(f"{live_server.url}/staff/reports/{found.pk}/")
+    status = page.locator("#matching-status")
+    assert status.get_attribute("role") == "status"
+    page.wait_for_selector("#matching-status:has-text('Looking for matches…')")
+    shot(page, "case-looking-for-matches")
+    page.wait_for_timeout(1500)  # polls answered 204 meanwhile: nothing moved
+    assert "Looking for matches…" in status.inner_text()
+
+    MatchOutbox.objects.filter(report=found).update(done_at=timezone.now())  # a worker did it
+    page.wait_for_selector("#matching-status:has-text('Matching done: 1 possible match.')")
+    assert page.locator("#candidates").get_attribute("hx-trigger") is None  # polling stopped
+    assert missing.reference in page.locator("#candidates").inner_text()

@@ -339,8 +339,8 @@ def test_it_writes_one_audit_entry_per_board_view_listing_the_reports(
     count = AuditEntry.objects.count()
     assert _poll(client, html).status_code == 204
     assert AuditEntry.objects.count() == count
-    found.safe_location = "Station lobby"  # an edit moves the row's version
-    found.save(update_fields=["safe_location", "updated_at"])
+    # an edit through the service moves the board's version and the row's
+    services.report_update(report=found, data={"safe_location": "Station lobby"}, actor=officer)
     assert _poll(client, html).status_code == 200
     entry = AuditEntry.objects.order_by("-id").first()
     assert entry is not None and entry.action == "reunite.board.viewed"
@@ -372,10 +372,10 @@ def test_it_reads_the_board_in_a_fixed_number_of_queries(
     assert all(child["given_name"] in html for child in CHILDREN)
     with django_assert_max_num_queries(12):
         client.get(LIVE, {"r": _rows(html)[:-1]}, headers=HX)
-    # The unchanged poll: the session, the user, and the two small aggregates.
+    # The unchanged poll: the session, the user, and one primary-key read of the version row.
     with CaptureQueriesContext(connection) as poll:
         assert _poll(client, html).status_code == 204
-    assert len(poll.captured_queries) <= 4
-    versions = [q["sql"] for q in poll.captured_queries if "MAX" in q["sql"].upper()]
-    assert len(versions) == 2
-    assert all("status" in sql for sql in versions)  # only open reports, never the history
+    assert len(poll.captured_queries) == 3
+    versions = [q["sql"] for q in poll.captured_queries if "reunite_boardversion" in q["sql"]]
+    assert len(versions) == 1
+    assert "reunite_report" not in " ".join(q["sql"] for q in poll.captured_queries)

@@ -51,7 +51,8 @@ def missing(agency: Any, report_data: Any) -> Report:
 
 
 @pytest.fixture
-def candidate(found: Report, missing: Report) -> Candidate:
+def candidate(missing: Report, found: Report) -> Candidate:
+    # The missing report first: a found child filed alone would alert the coordinators.
     cand, _ = Candidate.objects.get_or_create(
         missing=missing, found=found, defaults={"score": 0.9, "reasons": ["name Mateo ~ Mateo"]}
     )

@@ -187,7 +187,7 @@ def test_a_found_child_that_matches_nothing_alerts_the_coordinators(
         agency=agency, kind="found", data=report_data("found"), filed_by=officer
     )
     assert not Candidate.objects.exists()
-    notify.report_filed(report.pk)
+    # The matching worker (in-process here) found nothing and sent it: the web did not.
     [notice] = Notice.objects.all()
     assert notice.user == coordinator and report.reference in notice.text
     assert [m.to for m in mail.outbox] == [["cora@example.org"]]

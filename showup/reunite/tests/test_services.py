@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from showup.core.models import AuditEntry, Notice
-from showup.reunite import services
+from showup.reunite import matching_service, services
 from showup.reunite.models import Candidate, Handoff, Report
 from showup.reunite.tests.coord_helpers import (
     CHILDREN,
@@ -82,7 +82,7 @@ def test_it_ranks_the_right_child_first_and_keeps_agencies_apart(
     assert cands
     assert cands[0].missing.given_name == "Liam"
     assert all(c.missing.agency_id == agency.pk for c in cands)
-    assert len(cands) <= services.CANDIDATES_KEPT
+    assert len(cands) <= matching_service.CANDIDATES_KEPT
 
 
 @pytest.mark.django_db
@@ -93,7 +93,7 @@ def test_it_never_proposes_a_rejected_pair_again(
     services.candidate_reject(candidate=cand, actor=coordinator)
     services.report_update(report=missing, data={"clothing": "red t-shirt"}, actor=coordinator)
     services.report_update(report=found, data={"hair": "brown"}, actor=officer)
-    services.matches_refresh(report=found)
+    matching_service.matches_refresh(report=found)
     assert Candidate.objects.filter(missing=missing, found=found).count() == 1
     assert Candidate.objects.get(pk=cand.pk).decision == Candidate.Decision.REJECTED
     assert actions(action="reunite.report.edited") == ["reunite.report.edited"] * 2
@@ -234,7 +234,7 @@ def test_it_removes_proposals_when_a_report_is_cancelled(
     # A cancelled report is never matched again, in either direction.
     services.report_create(agency=agency, kind="found", data=report_data("found"), filed_by=officer)
     assert not Candidate.objects.filter(missing=missing).exists()
-    assert services.matches_refresh(report=missing) == []
+    assert matching_service.matches_refresh(report=missing) == []
 
 
 @pytest.mark.django_db

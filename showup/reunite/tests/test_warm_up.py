@@ -1,11 +1,10 @@
-"""A serving process builds its matching index before its first request (candidate_index.py's
-warm-up, started by wsgi.py); commands and tests never start it."""
+"""A match worker builds its index of open reports from the database before it matches
+(candidate_index.py); web processes build none."""
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import threading
@@ -18,15 +17,12 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from matching import Matcher
 from showup.reunite import services
-from showup.reunite.candidate_index import (
-    WARM_UP_THREAD,
-    ProcessIndex,
-    WarmUp,
-    process_index,
-    warm_up,
-)
+from showup.reunite.candidate_index import ProcessIndex, WarmUp, process_index, warm_up
 from showup.reunite.models import Report
+
+WARM_UP_THREAD = "test-index-warm-up"
 
 ROOT = Path(__file__).resolve().parents[3]
 WAIT = 30  # seconds; only a broken build ever waits this long
@@ -149,8 +145,8 @@ def test_no_warm_up_runs_under_the_tests() -> None:
 
 
 @pytest.fixture(scope="module")
-def migrated(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], str]:
-    """A database file for subprocesses, and what its `migrate` logged."""
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A database file for subprocesses."""
     tmp_path = tmp_path_factory.mktemp("warm")
     env = {
         **os.environ,
@@ -160,7 +156,8 @@ def migrated(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], 
     }
     if env.get("SHOWUP_DB") != "postgres":
         env["SHOWUP_SQLITE_PATH"] = str(tmp_path / "warm.sqlite3")
-    return env, run(env, "manage.py", "migrate").stderr
+    run(env, "manage.py", "migrate")
+    return env
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -170,67 +167,42 @@ def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 
 SERVE = (
-    "import json, showup.wsgi as w;"
-    "thread = w.index_warm_up; thread and thread.join(60);"
-    "print(json.dumps({'started': thread is not None}))"
+    "import json, threading, showup.wsgi;"
+    "from showup.reunite.candidate_index import process_index;"
+    "print(json.dumps({'threads': threading.active_count(), 'indexed': process_index._loaded_at}))"
 )
 
 
-def test_management_commands_do_not_warm_up_but_a_served_process_does(
-    migrated: tuple[dict[str, str], str],
+def test_a_served_process_builds_no_matching_index(migrated: dict[str, str]) -> None:
+    served = run(migrated, "-c", SERVE)
+    assert json.loads(served.stdout) == {"threads": 1, "indexed": 0.0}
+    assert "matching index" not in served.stderr.lower()
+
+
+@pytest.mark.django_db
+def test_a_worker_index_holds_only_the_agencies_it_is_given(
+    agency: Any, other_agency: Any, officer: Any, report_data: Any
 ) -> None:
-    env, migrate_log = migrated
-    assert "matching index" not in migrate_log
-    makemigrations = run(env, "manage.py", "makemigrations", "--check", "--dry-run")
-    assert "matching index" not in makemigrations.stderr
-    served = run(env, "-c", SERVE)
-    assert json.loads(served.stdout) == {"started": True}
-    assert re.search(r"Matching index warm: \d+ open reports indexed", served.stderr)
-
-    switched_off = run({**env, "SHOWUP_WARM_INDEX": "0"}, "-c", SERVE)
-    assert json.loads(switched_off.stdout) == {"started": False}
-    assert "matching index" not in switched_off.stderr
-
-
-FORK_MID_BUILD = """
-import json, os, threading
-import django
-django.setup()
-from showup.reunite import candidate_index
-from showup.reunite.candidate_index import WARM_UP_THREAD, process_index
-
-holding, release = threading.Event(), threading.Event()
-def build_that_is_forked_midway():
-    with process_index._lock:
-        holding.set()
-        release.wait()
-parent_build = threading.Thread(target=build_that_is_forked_midway)
-parent_build.start()
-holding.wait()
-read, write = os.pipe()
-pid = os.fork()
-if pid == 0:
-    warming = [t for t in threading.enumerate() if t.name == WARM_UP_THREAD]
-    for thread in warming:
-        thread.join(60)
-    os.write(write, json.dumps({
-        "restarted": len(warming), "lock_free": not process_index._lock.locked()
-    }).encode())
-    os._exit(0)
-os.close(write)
-print(os.read(read, 1000).decode())
-os.waitpid(pid, 0)
-release.set()
-"""
-
-
-def test_a_worker_forked_mid_build_starts_its_own_warm_up(
-    migrated: tuple[dict[str, str], str],
-) -> None:
-    env, _migrate_log = migrated
-    forked = run(env, "-W", "ignore::DeprecationWarning", "-c", FORK_MID_BUILD)
-    assert json.loads(forked.stdout) == {"restarted": 1, "lock_free": True}
-    assert re.search(r"Matching index warm: \d+ open reports indexed", forked.stderr)
+    mine = services.report_create(
+        agency=agency, kind="missing", data=report_data("missing"), filed_by=None
+    )
+    theirs = services.report_create(
+        agency=other_agency, kind="missing", data=report_data("missing"), filed_by=None
+    )
+    found = services.report_create(
+        agency=agency, kind="found", data=report_data("found"), filed_by=officer
+    )
+    wanted = {agency.pk}
+    index = ProcessIndex(Matcher(), agency_filter=lambda pk: pk in wanted)
+    assert index.warm_up().reports == 2  # ours: the missing and the found report
+    assert [c.other_id for c in index.rank(found, top=3)] == [str(mine.pk)]
+    wanted.add(other_agency.pk)
+    assert index.load_agencies([other_agency.pk]) == 1
+    assert len(index) == 3 and str(theirs.pk) not in [c.other_id for c in index.rank(found, 3)]
+    wanted.discard(agency.pk)
+    index.drop_agencies([agency.pk])
+    assert len(index) == 1
+    assert index.rank(found, top=3) == []
 
 
 @pytest.mark.django_db
@@ -239,7 +211,9 @@ def test_the_warm_index_command_reports_how_many_open_reports_it_indexed(
 ) -> None:
     _missing, found = file_pair(agency, officer, report_data)
     services.report_cancel(report=found, reason="", actor=officer)
-    out = StringIO()
-    call_command("warm_index", stdout=out)
-    assert out.getvalue().startswith("Matching index ready: 1 open report(s) indexed in ")
-    assert out.getvalue().rstrip().endswith(" s.")
+    for command, options in (("warm_index", {}), ("match_worker", {"warm_only": True})):
+        process_index.reset()
+        out = StringIO()
+        call_command(command, stdout=out, **options)
+        assert out.getvalue().startswith("Matching index ready: 1 open report(s) indexed in ")
+        assert out.getvalue().rstrip().endswith(" s.")

@@ -18,6 +18,7 @@ from django.utils import timezone
 from showup.core.accounts import DEMO_TOTP_SECRET, mfa_required
 from showup.core.models import Agency, PartnerOrganisation, Role, User
 from showup.reunite import services
+from showup.reunite.matching_service import drain_outbox
 from showup.reunite.models import Candidate, Report
 
 DEMO_PASSWORD = "showup-demo"
@@ -92,6 +93,7 @@ class Command(BaseCommand):
         self._donuts(agency, users, now)
         self._curb(agency, users, now)
         self._background(agency, users, now, rng, options["extra"])
+        drain_outbox()  # the demo opens with its candidates, worker running or not
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo loaded: {Report.objects.filter(agency=agency).count()} reports, "
@@ -199,6 +201,7 @@ class Command(BaseCommand):
                 "description": "Calm, proud of the badge. Says his mom has a baby with her.",
             },
         )
+        drain_outbox()  # match here, as a worker would, so the pair can be confirmed
         candidate = Candidate.objects.get(missing=missing, found=found)
         services.candidate_confirm(candidate=candidate, actor=users["demo-coordinator"])
         services.handoff_record(
