@@ -26,6 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 DOC = REPO / "docs" / "benchmarks.md"
 PART = REPO / "docs" / "benchmarks-scale.md.part"
 BOARD_PART = REPO / "docs" / "benchmarks-board.md.part"
+SERVICE_PART = REPO / "docs" / "benchmarks-service.md.part"
 
 
 def machine() -> list[str]:
@@ -63,6 +64,8 @@ def main() -> int:
     subprocess.run([py, str(REPO / "bench" / "scale.py"), *scale_args], check=True, cwd=REPO)
     board_args = ["--sizes", "30,300"] if quick else []
     subprocess.run([py, str(REPO / "bench" / "board.py"), *board_args], check=True, cwd=REPO)
+    service_args = ["--backends", "sqlite"] if quick else ["--backends", "sqlite,postgres"]
+    subprocess.run([py, str(REPO / "bench" / "service.py"), *service_args], check=True, cwd=REPO)
     quality = DOC.read_text(encoding="utf-8")
     body = quality.split("\n", 1)[1] if quality.startswith("# Benchmarks") else quality
     # bench/quality.py keeps the previous run's other sections: only its own part is kept
@@ -83,6 +86,7 @@ def main() -> int:
     ]
     text = "\n".join(head) + "\n" + body.rstrip() + "\n\n" + PART.read_text(encoding="utf-8")
     text = text.rstrip() + "\n\n" + BOARD_PART.read_text(encoding="utf-8")
+    text = text.rstrip() + "\n\n" + SERVICE_PART.read_text(encoding="utf-8")
     # `make loadtest` writes its own section (bench/loadtest/report.py): keep the last one.
     load = quality.find("\n## Load test\n")
     if load >= 0:
@@ -92,6 +96,7 @@ def main() -> int:
     DOC.write_text(text, encoding="utf-8")
     PART.unlink()
     BOARD_PART.unlink()
+    SERVICE_PART.unlink()
     print(text)
     return 0
 

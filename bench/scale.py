@@ -1,17 +1,23 @@
-"""Speed and memory at scale, side by side with Splink 5 (DuckDB).
+"""Speed, memory and quality at scale, side by side with Splink 5 (DuckDB).
 
-    .venv/bin/python bench/scale.py            # 10k, 100k, 1M open reports; batch 500k × 2.7k
+    .venv/bin/python bench/scale.py            # 10k, 100k, 1M; batch 500k × 2.7k; scenes
     .venv/bin/python bench/scale.py --quick    # 10k only, small batch (a smoke run)
+    .venv/bin/python bench/scale.py --sizes 10000,100000 --batch-missing 50000 --batch-found 600
 
-For every size N (each in a fresh subprocess, so memory figures do not mix):
-synthetic open missing reports (bench/synth.py, a mix of ordinary days, fairs and disasters)
-are built into a `ReportIndex` (time, and RSS growth for the records and for the index);
-found reports are queried one at a time (latency median/p90/p99/max, after a warm-up) and
-scored against their truth; then Splink 5's `predict_between` links the same found reports
-one at a time against the same N reports registered in DuckDB.
+For every size N (each in a fresh subprocess, so memory figures do not mix): N open reports
+from one generator (bench/synth.py `tiled`: 10,000-report tiles of the same scene mix, the
+same query mix at every size) are built into a `ReportIndex` (time, RSS growth); found
+reports are queried one at a time (latency after a warm-up, the engine's `last_stats` when
+it has them) and scored; then Splink, trained on the same open reports, links the same
+found reports (bench/splink_fair.py). The old generator's top-1 is printed once (`--old-mix`).
 
-The batch figure runs the real `showup match` console script as a subprocess under
-`/usr/bin/time -v` on JSONL files on disk.
+The batch runs the real `showup match` console script and Splink's `predict()`
+(bench/splink_batch.py) as subprocesses under `/usr/bin/time -v` on one city's fortnight
+(bench/synth.py `city_fortnight`) written to JSONL, scored by ../shared/tools/score_matches.py.
+The synthetic scenes give the disaster recall at precision 0.99.
+
+Seeds 3 (sizes), 5 (batch), 101 and 202 (scenes) are development data; the held-out ones
+are in bench/heldout_seeds.py (bench/heldout.py --final).
 
 Writes the markdown section to docs/benchmarks-scale.md.part (bench/run.py merges it).
 """
@@ -35,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from quality import metrics
-from splink_fair import EM_MAX_ITERATIONS, U_MAX_PAIRS, recall_at_precision
+from splink_fair import EM_MAX_ITERATIONS, ONLINE_MEMORY_LIMIT, U_MAX_PAIRS, recall_at_precision
 from splink_fair import online as splink_online
 from synth import TILE_CITIES, TILE_MIX, Dataset, batch, city_fortnight, scene_set, tiled, write
 
@@ -485,6 +491,8 @@ def splink_markdown(sizes: list[dict[str, Any]]) -> list[str]:
         "registered once; a query is a DuckDB view over one id, registered by name, then",
         f"`predict_between(open, view)`: the same {WARM} warm-up queries as showup and the",
         "same timed queries. Micro-batch: all timed queries in one `predict_between`.",
+        f"DuckDB's memory_limit is {ONLINE_MEMORY_LIMIT} here (its default, 80% of RAM, in the",
+        "batch below).",
         "",
         "| open reports | Splink load | Splink train | EM iterations | queries | Splink median "
         "| p90 | p99 | micro-batch per query | showup median | ratio (median) |",

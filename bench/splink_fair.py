@@ -34,6 +34,7 @@ from matching.text import fold
 EM_MAX_ITERATIONS = 20
 U_MAX_PAIRS = 1e7
 PRIOR_RECALL = 0.7
+ONLINE_MEMORY_LIMIT = "8GB"
 MATCH_P = 0.5
 Answers = dict[str, list[dict[str, Any]]]
 
@@ -238,6 +239,8 @@ def online(
 
     t0 = time.perf_counter()
     db = DuckDBAPI()
+    # DuckDB's default is 80% of RAM: on a shared machine the 1M run is capped (it spills)
+    db._con.execute(f"SET memory_limit = '{ONLINE_MEMORY_LIMIT}'")
     left = db.register(arrow(missing), table_name="m")
     right = db.register(arrow(train_found), table_name="f")
     load_s = time.perf_counter() - t0
