@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -466,6 +466,49 @@ def _row_flags(p: Profile) -> int:
     return flags | _SEX_CODE[p.sex] << _SEX_SHIFT
 
 
+def _partition(p: Profile) -> tuple[int, int]:
+    return coarse_cell(p.report.lat, p.report.lon), week(p.hours)
+
+
+def postings_of(
+    p: Profile, cell: int, wk: int, hash_key: Callable[[str], int] = key_hash
+) -> tuple[list[int], list[int]]:
+    """(partition hashes, key ids) a report is filed under: its index keys in its coarse
+    partition (`cell`, `wk`: `_partition(p)`), and the "here" tier when it has a place."""
+    kids = list(map(hash_key, index_keys(p)))
+    parts = [partition_hash(cell, wk)] * len(kids)
+    r = p.report
+    if cell != NOWHERE:
+        assert r.lat is not None and r.lon is not None
+        parts.append(partition_hash(here_cell(r.lat, r.lon), here_bucket(p.hours)))
+        kids.append(HERE_KEY)
+    return parts, kids
+
+
+def filed_postings(
+    reports: Iterable[ChildReport], rows: Callable[[int], bool] = lambda row: True
+) -> tuple[np.ndarray, np.ndarray]:
+    """The (keys, rows) postings (unsorted) that a `ReportIndex` built from `reports` (no
+    id twice) files for the rows `rows` picks, without the rest of the index: for
+    `ReportIndex.adopt_postings`."""
+    store = PostingStore()
+    # Every key id remembered (key_hash's small cache misses most keys of a big file): a
+    # million keys cost about 150 MiB, for the time of this call only.
+    ids: dict[str, int] = {}
+
+    def hash_key(key: str) -> int:
+        got = ids.get(key)
+        if got is None:
+            got = ids[key] = key_hash.__wrapped__(key)
+        return got
+
+    for row, r in enumerate(reports):
+        if rows(row):
+            p = profile(r)
+            store.add(*postings_of(p, *_partition(p), hash_key), row)
+    return store.pending()
+
+
 def scored_budget(pre: np.ndarray) -> int:
     """How many of the plausible candidates (their pre-scores `pre`) are fully scored.
 
@@ -514,7 +557,15 @@ class ReportIndex:
     report), amortised.
     """
 
-    def __init__(self, matcher: Matcher, reports: Iterable[ChildReport] = ()) -> None:
+    def __init__(
+        self,
+        matcher: Matcher,
+        reports: Iterable[ChildReport] = (),
+        file_postings: Callable[[int], bool] = lambda row: True,
+    ) -> None:
+        """`file_postings`: which rows of `reports` have their postings filed here; the
+        caller files the others with `adopt_postings` (the batch command computes them in
+        another process, `filed_postings`)."""
         self._matcher = matcher
         self._rows: list[Profile | None] = []
         self._facts = np.empty((0, _FACTS), dtype=np.float64)  # see _row_facts
@@ -529,7 +580,7 @@ class ReportIndex:
         self._cell_sizes: Counter[str] = Counter()  # live reports per place-time cell, any age
         self.last_stats: dict[str, int] = {}
         for r in reports:
-            self.add(r)
+            self.add(r, file_postings=file_postings(len(self._rows)))
         self._store.seal()
 
     def __len__(self) -> int:
@@ -542,7 +593,20 @@ class ReportIndex:
         """Distinct (partition, key) pairs and postings held (for the benchmarks)."""
         return {"keys": self._store.distinct(), "postings": len(self._store)}
 
-    def add(self, report: ChildReport) -> None:
+    @property
+    def replaced(self) -> bool:
+        """Whether a report was ever removed or replaced (rows are then no longer the
+        order in which reports were added)."""
+        return self._dead > 0 or len(self._rows) != len(self._row_of)
+
+    def adopt_postings(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        """File the postings (`filed_postings`) of the rows that `__init__`'s
+        `file_postings` left out, as `add` would have."""
+        if self.replaced:
+            raise ValueError("postings can only be adopted by an index built in order")
+        self._store.merge(keys, rows)
+
+    def add(self, report: ChildReport, file_postings: bool = True) -> None:
         """Add or replace a report."""
         if report.id in self._row_of:
             self.remove(report.id)
@@ -557,20 +621,13 @@ class ReportIndex:
         self._freq.add(p)
         self._cells.update(_cell_keys(p))
         self._cell_sizes.update(place_keys(p, False))
-        cell, wk = self._partition(p)
-        self._parts.setdefault(cell, Counter())[wk] += 1
-        kids = list(map(key_hash, index_keys(p)))
-        parts = [partition_hash(cell, wk)] * len(kids)
-        r = p.report
-        if cell != NOWHERE:
-            assert r.lat is not None and r.lon is not None
-            parts.append(partition_hash(here_cell(r.lat, r.lon), here_bucket(p.hours)))
-            kids.append(HERE_KEY)
-        self._store.add(parts, kids, row)
-
-    @staticmethod
-    def _partition(p: Profile) -> tuple[int, int]:
-        return coarse_cell(p.report.lat, p.report.lon), week(p.hours)
+        cell, wk = _partition(p)
+        weeks = self._parts.get(cell)
+        if weeks is None:
+            weeks = self._parts[cell] = Counter()
+        weeks[wk] += 1
+        if file_postings:
+            self._store.add(*postings_of(p, cell, wk), row)
 
     def _grow(self, cap: int) -> None:
         facts = np.full((cap, _FACTS), _NAN)
@@ -589,7 +646,7 @@ class ReportIndex:
             self._freq.remove(p)
             self._cells.subtract(_cell_keys(p))
             self._cell_sizes.subtract(place_keys(p, False))
-            cell, wk = self._partition(p)
+            cell, wk = _partition(p)
             weeks = self._parts[cell]
             weeks[wk] -= 1
             if weeks[wk] <= 0:
@@ -653,8 +710,8 @@ class ReportIndex:
                 weights.append(np.full(len(block), weight, dtype=np.int64))
         if placed(r.lat, r.lon):
             assert r.lat is not None and r.lon is not None
-            here = np.array(sorted(set(here_partitions(r.lat, r.lon, q.hours))), np.uint64)
-            comps.append(here)  # composite(part, HERE_KEY) is the partition's hash
+            here = composites(sorted(set(here_partitions(r.lat, r.lon, q.hours))), [HERE_KEY])
+            comps.append(here)
             weights.append(np.full(len(here), _W_HERE, dtype=np.int64))
         if not comps:
             return np.empty(0, np.uint32), np.empty(0, np.int64), 0

@@ -142,3 +142,26 @@ def test_posting_store_finds_what_was_filed_however_it_was_filed(
     rows, _ = store.lookup(np.array(probe, np.uint64), np.zeros(len(probe), np.int64))
     want_rows = sorted(r // 2 for c in probe for r in filed.get(c, []) if r % 2)
     assert sorted(rows.tolist()) == want_rows
+
+
+def test_block_searches_find_what_one_search_over_everything_finds() -> None:
+    """Needles are looked for inside their partition's block only: the answer must equal one
+    binary search over every posting, for needles in filed partitions, in partitions with no
+    posting (sorting between two filed ones) and for keys absent from a filed partition."""
+    rng = np.random.default_rng(7)
+    store = PostingStore()
+    parts = [partition_hash(c, w) for c in range(40) for w in range(3)]
+    for row in range(3000):
+        part = parts[int(rng.integers(0, len(parts)))]
+        store.add([part] * 3, [int(k) for k in rng.integers(1, 60, 3)], row)
+    store.seal()
+    unfiled = [partition_hash(c, 9) for c in range(40, 60)]
+    needles = np.unique(composites(parts + unfiled, list(range(1, 70))))
+    lo, hi = store._bounds(needles)
+    assert np.array_equal(lo[hi > lo], np.searchsorted(store.keys, needles, "left")[hi > lo])
+    assert np.array_equal(
+        hi - lo,
+        np.searchsorted(store.keys, needles, "right")
+        - np.searchsorted(store.keys, needles, "left"),
+    )
+    assert (hi > lo).sum() > 100
