@@ -60,8 +60,15 @@ def main() -> int:
     quick = "--quick" in sys.argv[1:]
     py = sys.executable
     subprocess.run([py, str(REPO / "bench" / "quality.py")], check=True, cwd=REPO)
-    scale_args = sys.argv[1:]
-    subprocess.run([py, str(REPO / "bench" / "scale.py"), *scale_args], check=True, cwd=REPO)
+    # --reuse-scale: join a docs/benchmarks-scale.md.part that bench/scale.py wrote on its own
+    # (its table names its command), e.g. when the hour-long scale run went first on a quiet
+    # machine.
+    reuse_scale = "--reuse-scale" in sys.argv[1:]
+    scale_args = [a for a in sys.argv[1:] if a != "--reuse-scale"]
+    if reuse_scale and not PART.exists():
+        sys.exit(f"--reuse-scale: {PART} is missing; run bench/scale.py first")
+    if not reuse_scale:
+        subprocess.run([py, str(REPO / "bench" / "scale.py"), *scale_args], check=True, cwd=REPO)
     board_args = ["--sizes", "30,300"] if quick else []
     subprocess.run([py, str(REPO / "bench" / "board.py"), *board_args], check=True, cwd=REPO)
     service_args = ["--backends", "sqlite"] if quick else ["--backends", "sqlite,postgres"]

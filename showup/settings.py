@@ -256,10 +256,6 @@ AUDIT_ANCHOR_PATH = os.environ.get("SHOWUP_AUDIT_ANCHOR") or None
 # "a4"; a print link can ask for the other with ?paper=.
 EVENTS_PAPER = os.environ.get("SHOWUP_EVENTS_PAPER", "letter")
 
-# A serving process builds its matching index before its first request (wsgi.py starts it;
-# manage.py commands and tests never do). Off: the first query builds it instead.
-SHOWUP_WARM_INDEX = envbool("SHOWUP_WARM_INDEX", "True")
-
 # Map tiles for every map (the report forms' pin, the board's map of open reports): a tile URL
 # template and its attribution. Set SHOWUP_MAP_TILES to the agency's own tile server, or to
 # an empty string to fetch nothing from outside: the board then draws its markers on a plain

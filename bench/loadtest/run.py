@@ -1,7 +1,7 @@
 """The load test's conductor, run by scripts/loadtest.sh inside its PostgreSQL cluster.
 
     migrate -> seed (agency, officers, coordinators, open reports, staff sessions)
-    -> gunicorn (several processes) + `manage.py db_worker` (the task worker)
+    -> gunicorn (several processes) + `manage.py db_worker` (the task worker) + `match_worker`
     -> locust --headless (100 users, 60 s by default) -> wait for the task queue
     -> stop the servers -> exactly-once check -> the "Load test" section of docs/benchmarks.md
 
@@ -77,7 +77,6 @@ def app_env(out: Path) -> dict[str, str]:
         SHOWUP_MAP_TILES="",
         SHOWUP_EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
         SHOWUP_LOG_LEVEL="WARNING",
-        SHOWUP_WARM_INDEX="1",
         # Each web process keeps its database connection between requests, as a gunicorn
         # deployment should (docs/deployment.md); 0 would fork a PostgreSQL backend per request.
         SHOWUP_DB_CONN_MAX_AGE="60",
@@ -301,7 +300,7 @@ def main() -> int:
         env,
     )  # fmt: skip
     accounts = json.loads(accounts_file.read_text())
-    phase("starting gunicorn and the task worker", started)
+    phase("starting gunicorn, the task worker and the match worker", started)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server_cmd = [
@@ -320,6 +319,12 @@ def main() -> int:
             env=env, cwd=ROOT, stdout=worker_log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         procs.append(worker)
+        # Matching runs in its own process, as in production (docs/operations.md).
+        matcher = subprocess.Popen(
+            [*manage, "match_worker", "--name", "loadtest"],
+            env=env, cwd=ROOT, stdout=worker_log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        procs.append(matcher)
         server = subprocess.Popen(server_cmd, env=env, cwd=ROOT)
         procs.append(server)
         wait_ready(base + "/missing/")
@@ -327,7 +332,12 @@ def main() -> int:
         warm_up(base, accounts)
         postmaster = int((Path(os.environ["LOADTEST_PG_DATA"]) / "postmaster.pid").read_text()
                          .split()[0])  # fmt: skip
-        pids = {"web": server.pid, "worker": worker.pid, "postgres": postmaster}
+        pids = {
+            "web": server.pid,
+            "worker": worker.pid,
+            "match_worker": matcher.pid,
+            "postgres": postmaster,
+        }
         run_tag = secrets.token_hex(4)
         ledger = out / "ledger.jsonl"
         locust_cmd = [

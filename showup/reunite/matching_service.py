@@ -130,11 +130,6 @@ def board_version_of(agency_id: int) -> int:
     )
 
 
-def matching_pending(report_id: int) -> bool:
-    """Whether a change of the report is still waiting for a worker ("Looking for matches")."""
-    return MatchOutbox.objects.filter(report_id=report_id, done_at__isnull=True).exists()
-
-
 def _drain_committed() -> None:
     drain_outbox()
 

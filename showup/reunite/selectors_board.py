@@ -17,6 +17,7 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -335,9 +336,8 @@ class Announcement:
 
 def candidate_cursor(user: User) -> int:
     """The newest candidate id of the agency: the live poll's cursor for new matches."""
-    from django.db.models import Max
-
-    newest = Candidate.objects.filter(missing__agency_id=user.agency_id).aggregate(n=Max("pk"))
+    agency_id = user.agency_id or 0  # the board is only for agency staff
+    newest = Candidate.objects.filter(missing__agency_id=agency_id).aggregate(n=Max("pk"))
     return int(newest["n"] or 0)
 
 

@@ -14,8 +14,6 @@ import statistics
 import time
 from pathlib import Path
 
-import pytest
-
 from showup.tests import match_service_harness as h
 
 LEASE = 2  # seconds; SHOWUP_MATCH_LEASE_SECONDS of every process here

@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from showup.core.models import Notice
-from showup.reunite import matching_service, services
+from showup.reunite import matching_service, selectors, services
 from showup.reunite.matching_service import (
     MAX_ATTEMPTS,
     ShardLeases,
@@ -90,11 +90,11 @@ def test_filing_only_enqueues_in_worker_mode(
         (missing.pk, "created", shard_of(agency.pk)),
         (found.pk, "created", shard_of(agency.pk)),
     ]
-    assert matching_service.matching_pending(found.pk)
+    assert selectors.matching_pending(found)
     done = drain_outbox()
     assert (done.reports, done.rows) == (2, 2)
     assert list(Candidate.objects.values_list("missing_id", "found_id")) == [(missing.pk, found.pk)]
-    assert pending() == 0 and not matching_service.matching_pending(found.pk)
+    assert pending() == 0 and not selectors.matching_pending(found)
 
 
 @pytest.mark.django_db

@@ -260,7 +260,6 @@ def shared_database(tmp_path: Path, officer: Any) -> Iterator[tuple[dict[str, st
         "SHOWUP_DEV": "1",
         "SHOWUP_PRIVATE_MEDIA": str(media),
         "SHOWUP_SMS_BACKEND": "locmem",
-        "SHOWUP_WARM_INDEX": "False",
     }
     db_file = tmp_path / "shared.sqlite3"
     if connection.vendor == "sqlite":
