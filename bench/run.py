@@ -94,11 +94,13 @@ def main() -> int:
     text = "\n".join(head) + "\n" + body.rstrip() + "\n\n" + PART.read_text(encoding="utf-8")
     text = text.rstrip() + "\n\n" + BOARD_PART.read_text(encoding="utf-8")
     text = text.rstrip() + "\n\n" + SERVICE_PART.read_text(encoding="utf-8")
-    # `make loadtest` writes its own section (bench/loadtest/report.py): keep the last one.
-    load = quality.find("\n## Load test\n")
-    if load >= 0:
-        end = quality.find("\n## ", load + 1)
-        text = text.rstrip() + "\n\n" + quality[load + 1 : end if end >= 0 else None].rstrip()
+    # `make loadtest` (bench/loadtest/report.py) and bench/redaction.py write their own
+    # sections: keep the last ones (make bench re-runs the redaction one right after).
+    for heading in ("\n## Load test\n", "\n## Redaction (faces in video)\n"):
+        at = quality.find(heading)
+        if at >= 0:
+            end = quality.find("\n## ", at + 1)
+            text = text.rstrip() + "\n\n" + quality[at + 1 : end if end >= 0 else None].rstrip()
     text = text.rstrip() + "\n\n" + WEAK.read_text(encoding="utf-8")
     DOC.write_text(text, encoding="utf-8")
     PART.unlink()
