@@ -91,6 +91,13 @@ def main() -> int:
         "The machine is shared with other work while the benchmark runs, so single figures",
         "can wobble by tens of percent between runs; the shape does not.",
     ]
+    if reuse_scale:
+        head += [
+            "",
+            "The scale tables (synthetic scenes, growth, Splink, batch) come from their own run",
+            "of bench/scale.py just before, alone on the machine; their command is given with",
+            "them.",
+        ]
     text = "\n".join(head) + "\n" + body.rstrip() + "\n\n" + PART.read_text(encoding="utf-8")
     text = text.rstrip() + "\n\n" + BOARD_PART.read_text(encoding="utf-8")
     text = text.rstrip() + "\n\n" + SERVICE_PART.read_text(encoding="utf-8")
